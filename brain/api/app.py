@@ -1,0 +1,67 @@
+"""The FastAPI application: the composition root of the HTTP surface.
+
+State is loaded once in the lifespan (index, graph connection, LLM client) and kept on ``app.state``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from brain import __version__
+from brain.api import problems
+from brain.api.routes import ROUTER_MODULES
+from brain.service import Brain
+from brain.settings import Settings, load_settings
+
+log = logging.getLogger("brain.api")
+
+DESCRIPTION = """
+枫桥智脑服务接口：纠纷受理分类与分流、类案与法条检索、调解策略、人民调解协议书起草、调解助手对话。
+所有错误以 RFC 9457 problem+json 返回。
+"""
+
+
+def create_app(settings: Settings | None = None, brain: Brain | None = None) -> FastAPI:
+    settings = settings or (brain.settings if brain else load_settings())
+    the_brain = brain or Brain(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import anyio
+
+        await anyio.to_thread.run_sync(the_brain.start)
+        log.info("brain started (profile=%s)", settings.profile)
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(the_brain.close)
+
+    app = FastAPI(title="枫桥智脑 Fengqiao Brain", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.brain = the_brain
+    app.state.settings = settings
+    problems.install(app)
+    for name in ROUTER_MODULES:
+        module = importlib.import_module(name)
+        app.include_router(module.router)
+    _install_extensions(app, settings)
+    return app
+
+
+def _install_extensions(app: FastAPI, settings: Settings) -> None:
+    """Middleware (auth, audit, limits, metrics) and the UI, each owned by its own module."""
+    from brain.api import middleware
+
+    middleware.install(app, settings)
+    if settings.api.ui:
+        try:
+            from ui.mount import mount_ui
+        except ImportError as e:
+            log.warning("UI not mounted (%s); install the 'ui' extra", e)
+        else:
+            mount_ui(app)

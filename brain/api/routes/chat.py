@@ -1,0 +1,7 @@
+"""Router for chat (filled in by its area)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,196 @@
+"""One settings object for the whole service.
+
+Sources, highest first: explicit arguments, environment variables (``BRAIN_...``, nested with ``__``, e.g.
+``BRAIN_LLM__BASE_URL``), the YAML profile ``configs/<profile>.yaml`` (profile from ``BRAIN_PROFILE``,
+default ``default``). Invalid values fail at start-up with the key and the reason (:class:`ConfigError`).
+Default secrets are refused outside a development profile.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from brain.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CONFIG_DIR = Path(os.environ.get("BRAIN_CONFIG_DIR", REPO_ROOT / "configs"))
+DEFAULT_SECRET = "change-me"
+DEV_PROFILES = {"default", "test", "dev"}
+
+
+class RetrievalSettings(BaseModel):
+    index_dir: Path = Field(default=Path("var/index"), description="holds versioned index directories + CURRENT")
+    embedder: str = Field(default="builtin", description="'builtin' (shipped static model) or a local model dir")
+    fusion: Literal["rrf", "weighted"] = "rrf"
+    rrf_k: int = Field(default=60, ge=1)
+    dense_weight: float = Field(default=0.5, ge=0, le=1)
+    candidates: int = Field(default=100, ge=10, le=2000, description="per-retriever candidates before fusion")
+    hnsw_threshold: int = Field(default=200_000, ge=1, description="exact FAISS search below, HNSW above")
+    reranker: str | None = Field(default=None, description="optional cross-encoder model dir")
+    chunk_chars: int = Field(default=400, ge=50, le=4000)
+    chunk_overlap: int = Field(default=80, ge=0, le=1000)
+
+
+class GraphSettings(BaseModel):
+    uri: str = Field(default="embedded", description="'embedded' starts ArcadeDB on loopback; bolt:// = Neo4j")
+    user: str = "root"
+    password: SecretStr = SecretStr("fengqiao-dev")
+    database: str = "fengqiao"
+    data_dir: Path = Path("var/graph")
+    bolt_port: int = Field(default=7687, ge=1, le=65535)
+    http_port: int = Field(default=2480, ge=1, le=65535)
+    start_timeout_s: float = Field(default=90, gt=0)
+    required: bool = Field(default=False, description="fail start-up if the graph is unreachable")
+
+
+class LLMSettings(BaseModel):
+    backend: Literal["none", "openai"] = Field(default="none", description="none = deterministic mode")
+    base_url: str = "http://127.0.0.1:8001/v1"
+    model: str = "deepseek-r1-distill-qwen-32b"
+    api_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    timeout_s: float = Field(default=60, gt=0)
+    connect_timeout_s: float = Field(default=3, gt=0)
+    max_retries: int = Field(default=1, ge=0, le=5)
+    max_tokens: int = Field(default=1024, ge=16)
+    max_concurrency: int = Field(default=16, ge=1)
+    breaker_failures: int = Field(default=3, ge=1)
+    breaker_reset_s: float = Field(default=30, gt=0)
+
+
+class OCRSettings(BaseModel):
+    backend: Literal["rapidocr", "paddleocr"] = "rapidocr"
+    paddle_model_dir: Path | None = None
+    pdf_dpi: int = Field(default=200, ge=72, le=600)
+
+
+class APISettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    auth: Literal["open", "keys"] = Field(default="open", description="open is allowed on loopback in dev only")
+    max_body_bytes: int = Field(default=2_000_000, ge=1024)
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    request_timeout_s: float = Field(default=120, gt=0)
+    ui: bool = Field(default=True, description="mount the Gradio UI at /ui")
+
+
+class IntakeSettings(BaseModel):
+    abstain_threshold: float = Field(default=0.35, ge=0, le=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BRAIN_", env_nested_delimiter="__", extra="forbid")
+
+    profile: str = "default"
+    data_dir: Path = Field(default=REPO_ROOT / "data", description="the shipped demo corpus")
+    state_dir: Path = Field(default=Path("var"), description="indices, graph data, audit, checkpoints")
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    graph: GraphSettings = Field(default_factory=GraphSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    ocr: OCRSettings = Field(default_factory=OCRSettings)
+    api: APISettings = Field(default_factory=APISettings)
+    intake: IntakeSettings = Field(default_factory=IntakeSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)  # env is merged by load_settings, once, in a known order
+
+    @model_validator(mode="after")
+    def _resolve_and_guard(self) -> Settings:
+        # Relative state paths live under state_dir, so one setting moves all mutable state.
+        base = self.state_dir if self.state_dir.is_absolute() else Path.cwd() / self.state_dir
+        self.state_dir = base
+        for sub in (self.retrieval, self.graph):
+            for name in ("index_dir", "data_dir"):
+                p = getattr(sub, name, None)
+                if isinstance(p, Path) and not p.is_absolute():
+                    parts = p.parts[1:] if p.parts and p.parts[0] == "var" else p.parts
+                    setattr(sub, name, base.joinpath(*parts))
+        if self.profile not in DEV_PROFILES:
+            bad = []
+            if self.secret_key.get_secret_value() == DEFAULT_SECRET:
+                bad.append("secret_key")
+            if self.llm.backend == "openai" and self.llm.api_key.get_secret_value() == DEFAULT_SECRET:
+                bad.append("llm.api_key")
+            if self.api.auth == "open":
+                bad.append("api.auth")
+            if bad:
+                raise ValueError(
+                    f"profile '{self.profile}' is not a development profile but uses development defaults for "
+                    f"{', '.join(bad)}; set them (e.g. BRAIN_SECRET_KEY=..., BRAIN_API__AUTH=keys)"
+                )
+        return self
+
+    @property
+    def is_dev(self) -> bool:
+        return self.profile in DEV_PROFILES
+
+
+def _read_profile(profile: str) -> dict[str, Any]:
+    path = CONFIG_DIR / f"{profile}.yaml"
+    if not path.exists():
+        known = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+        raise ConfigError(f"配置档案 '{profile}' 不存在", where=str(path), hint=f"可用档案：{', '.join(known)}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError("配置文件不是合法的 YAML", where=str(path), hint=str(e)) from e
+    if not isinstance(raw, dict):
+        raise ConfigError("配置文件顶层必须是映射", where=str(path))
+    raw.setdefault("profile", profile)
+    return raw
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_settings(profile: str | None = None, **overrides: Any) -> Settings:
+    """Build settings from the YAML profile, the environment and ``overrides`` (highest precedence).
+
+    The three layers are merged by hand in a fixed order (YAML < env < overrides) and validated once, so
+    the error names the key whichever layer it came from.
+    """
+    profile = profile or os.environ.get("BRAIN_PROFILE", "default")
+    yaml_values = _read_profile(profile)
+    try:
+        merged = _deep_merge(_deep_merge(yaml_values, _env_values()), overrides)
+        return Settings(**merged)
+    except ValidationError as e:
+        first = e.errors()[0]
+        key = ".".join(str(p) for p in first["loc"]) or "(settings)"
+        env_name = "BRAIN_" + "__".join(str(p) for p in first["loc"]).upper()
+        raise ConfigError(
+            f"配置项 {key} 无效：{first['msg']}", where=f"configs/{profile}.yaml 或环境变量 {env_name}",
+            hint="请按 configs/default.yaml 中的说明修改",
+        ) from e
+
+
+def _env_values() -> dict[str, Any]:
+    """Environment overrides as a nested dict: BRAIN_LLM__BASE_URL=x -> {"llm": {"base_url": "x"}}."""
+    out: dict[str, Any] = {}
+    for name, value in os.environ.items():
+        if not name.startswith("BRAIN_") or name in {"BRAIN_PROFILE", "BRAIN_CONFIG_DIR"}:
+            continue
+        path = name[len("BRAIN_"):].lower().split("__")
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return out
