@@ -11,11 +11,12 @@ from pydantic import BaseModel, Field
 
 SourceKind = Literal["statute", "case", "document"]
 
+
 def normalize_law_name(name: str) -> str:
     """'《中华人民共和国民法典》' -> '民法典'. Citations compare on this form."""
     name = name.strip().strip("《》").strip()
     if name.startswith("中华人民共和国"):
-        name = name[len("中华人民共和国"):]
+        name = name[len("中华人民共和国") :]
     return name
 
 
@@ -51,6 +52,7 @@ class Document(BaseModel):
     text: str
     law: str | None = None
     article: int | None = None
+    article_suffix: int | None = Field(default=None, description="条之N 的 N (第133条之一 -> 1)")
     part: str | None = Field(default=None, description="编")
     chapter: str | None = Field(default=None, description="章")
     section: str | None = Field(default=None, description="节")
@@ -84,5 +86,3 @@ class Chunk(BaseModel):
     region: str | None = None
     in_force: bool = True
     effective_date: date | None = None
-
-
