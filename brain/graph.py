@@ -1,0 +1,231 @@
+"""GraphService: the adapter between Brain and the governance knowledge graph.
+
+The constructor is cheap. ``start()`` starts the embedded ArcadeDB server when ``graph.uri == "embedded"``
+(or reuses one already listening on the configured port), connects with the official ``neo4j`` driver,
+and loads the seed when the graph is empty. An unreachable server is logged and reported by ``status()``,
+not raised, unless ``graph.required``: intake still classifies without the graph, and routing comes back
+when the server does. Every query goes through :meth:`run_named`, which turns connection failures into
+:class:`GraphUnavailableError` (HTTP 503); the driver's pool reconnects by itself once the server returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from brain.errors import GraphDataError, GraphUnavailableError, InputError, NotFoundError
+from brain.settings import Settings
+from knowledge_graph.errors import KnowledgeGraphError, SeedDataError
+from knowledge_graph.loader import LoadReport, load
+from knowledge_graph.queries import NAMED_QUERIES, NamedQuery
+from knowledge_graph.server import EmbeddedServer
+
+log = logging.getLogger(__name__)
+
+_HINT = "请运行 `brain kg serve` 启动图谱服务，或检查配置 graph.uri / graph.bolt_port；服务恢复后会自动重连"
+
+
+class GraphService:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.graph = settings.graph
+        self._driver: Any = None
+        self._server: EmbeddedServer | None = None
+        self._lock = threading.Lock()
+        self._last_error: str | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def uri(self) -> str:
+        if self.graph.uri == "embedded":
+            return f"bolt://127.0.0.1:{self.graph.bolt_port}"
+        return self.graph.uri
+
+    @property
+    def database(self) -> str:
+        return self.graph.database
+
+    @property
+    def server(self) -> EmbeddedServer | None:
+        return self._server
+
+    def start(self) -> GraphService:
+        """Start or reach the server, connect, load the seed if the graph is empty. See the module docstring."""
+        try:
+            if self.graph.uri == "embedded":
+                self._server = EmbeddedServer(
+                    self.graph.data_dir,
+                    bolt_port=self.graph.bolt_port,
+                    http_port=self.graph.http_port,
+                    password=self.graph.password.get_secret_value(),
+                    database=self.database,
+                    start_timeout_s=self.graph.start_timeout_s,
+                )
+                self._server.start()
+            self._connect()
+            if self._count_types() == 0:
+                report = self.load_seed()
+                log.info("graph seed loaded: %s", [(f.file, f.status) for f in report.files])
+        except (KnowledgeGraphError, GraphUnavailableError, OSError) as e:
+            self._last_error = str(e)
+            if self.graph.required:
+                raise GraphUnavailableError("知识图谱服务不可用", where=self.uri, hint=_HINT) from e
+            log.warning("knowledge graph unavailable at %s: %s", self.uri, e)
+        return self
+
+    def _connect(self) -> Any:
+        with self._lock:
+            if self._driver is None:
+                from neo4j import GraphDatabase
+
+                self._driver = GraphDatabase.driver(
+                    self.uri,
+                    auth=(self.graph.user, self.graph.password.get_secret_value()),
+                    connection_timeout=3.0,
+                    connection_acquisition_timeout=5.0,
+                    max_transaction_retry_time=2.0,
+                )
+            return self._driver
+
+    def close(self) -> None:
+        with self._lock:
+            if self._driver is not None:
+                self._driver.close()
+                self._driver = None
+        if self._server is not None:
+            self._server.stop()  # only stops a server this service started
+
+    # ------------------------------------------------------------------ health and data
+    def status(self) -> dict[str, Any]:
+        try:
+            self._run("RETURN 1 AS ok", {})
+        except GraphUnavailableError as e:
+            return {"ok": False, "detail": e.message, "error": self._last_error, "uri": self.uri}
+        return {"ok": True, "detail": "已连接", "uri": self.uri, "database": self.database}
+
+    def load_seed(self, *, strict: bool = False) -> LoadReport:
+        """Validate and write the curated seed (idempotent). Article citations are checked against the
+        statute corpus; cases from the corpus are linked to dispute types by 案由."""
+        corpus = self.settings.data_dir / "corpus"
+        driver = self._connect()
+        try:
+            return load(
+                driver,
+                self.database,
+                statutes_path=corpus / "statutes.jsonl",
+                cases_path=corpus / "cases.jsonl",
+                strict=strict,
+            )
+        except SeedDataError as e:
+            raise GraphDataError(
+                "种子数据有误，相关文件未写入",
+                where=str(Path("knowledge_graph/seed")),
+                hint="按提示的文件和行号修改后重新运行 `brain kg load`",
+                details={"issues": [str(i) for i in e.issues]},
+            ) from e
+        except Exception as e:
+            raise self._unavailable(e) from e
+
+    def _count_types(self) -> int:
+        rows = self._run("MATCH (t:DisputeType) RETURN count(t) AS n", {})
+        return int(rows[0]["n"]) if rows else 0
+
+    # ------------------------------------------------------------------ queries
+    @staticmethod
+    def queries() -> list[NamedQuery]:
+        return list(NAMED_QUERIES.values())
+
+    def run_named(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        query = NAMED_QUERIES.get(name)
+        if query is None:
+            raise NotFoundError(
+                f"没有名为 {name} 的图谱查询",
+                where="graph.run_named",
+                hint=f"可用查询：{', '.join(NAMED_QUERIES)}",
+            )
+        try:
+            bound = query.bind(params or {})
+        except ValueError as e:
+            raise InputError(str(e), where=f"graph query {name}") from e
+        return self._run(query.cypher, bound)
+
+    def _unavailable(self, e: Exception) -> GraphUnavailableError:
+        self._last_error = f"{type(e).__name__}: {e}"
+        return GraphUnavailableError(
+            "知识图谱服务暂时不可用，无法完成需要图谱的操作", where=self.uri, hint=_HINT
+        )
+
+    def _run(self, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        from neo4j import READ_ACCESS
+        from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+
+        try:
+            driver = self._connect()
+            # Auto-commit read: no transaction-function retries, so a down server fails fast.
+            with driver.session(database=self.database, default_access_mode=READ_ACCESS) as session:
+                rows = [r.data() for r in session.run(cypher, params)]
+        except (ServiceUnavailable, SessionExpired, AuthError, DriverError, OSError) as e:
+            raise self._unavailable(e) from e
+        except Neo4jError as e:
+            raise GraphUnavailableError("图谱查询执行失败", where=self.uri, hint=str(e.message)) from e
+        self._last_error = None
+        return rows
+
+    # ------------------------------------------------------------------ typed helpers for the agents
+    def routing_candidates(
+        self, dispute_type: str, level: str = "村", region: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Bodies that handle ``dispute_type`` from ``level`` upwards, each with reason, source and the
+        escalation reason of its level (``step_reason``; None at the starting level)."""
+        rows = self.run_named(
+            "routing_candidates", {"dispute_type": dispute_type, "level": level, "region": region}
+        )
+        for r in rows:
+            reasons = r.get("escalation_reasons") or []
+            r["step_reason"] = reasons[-1] if reasons else None
+        return rows
+
+    def route_chain(
+        self, dispute_type: str, level: str = "村", region: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The first choice at each level (lowest priority number; a sub-type's own rule before its parent's)."""
+        best: dict[int, dict[str, Any]] = {}
+        for r in self.routing_candidates(dispute_type, level, region):
+            own = r["via_type"] == r["dispute_type"]
+            key = (r["priority"], not own)
+            cur = best.get(r["step"])
+            if cur is None or key < (cur["priority"], cur["via_type"] != cur["dispute_type"]):
+                best[r["step"]] = r
+        return [best[k] for k in sorted(best)]
+
+    def escalation_chain(self, level: str = "村") -> list[dict[str, Any]]:
+        return self.run_named("escalation_chain", {"level": level})
+
+    def governing_articles(self, dispute_type: str) -> list[dict[str, Any]]:
+        return self.run_named("governing_articles", {"dispute_type": dispute_type})
+
+    def strategies(self, dispute_type: str) -> list[dict[str, Any]]:
+        return self.run_named("strategies", {"dispute_type": dispute_type})
+
+    def deadline(self, difficulty: str) -> dict[str, Any] | None:
+        rows = self.run_named("deadline", {"difficulty": difficulty})
+        return rows[0] if rows else None
+
+    def stationed(
+        self, centre: str | None = None, mode: str | None = None, region: str | None = None
+    ) -> list[dict[str, Any]]:
+        return self.run_named("stationed", {"centre": centre, "mode": mode, "region": region})
+
+    def taxonomy(self) -> list[dict[str, Any]]:
+        return self.run_named("taxonomy")
+
+    def risk_signals(self) -> list[dict[str, Any]]:
+        return self.run_named("risk_signals")
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        return {
+            "nodes": {r["label"]: r["count"] for r in self.run_named("node_counts")},
+            "relationships": {r["type"]: r["count"] for r in self.run_named("relationship_counts")},
+        }

@@ -1,0 +1,1 @@
+"""Tests; a package so ``tests.support`` can be imported by fixtures."""
