@@ -1,0 +1,1 @@
+"""Test support: the tiny OpenAI-compatible model server and its pytest fixtures (see ``llm_fixtures``)."""
