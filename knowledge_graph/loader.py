@@ -14,8 +14,11 @@ citation names an article present in the statute corpus with the quote occurring
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -561,6 +564,7 @@ class LoadReport:
     files: list[FileResult]
     issues: list[SeedIssue]
     cases_linked: int = 0
+    version: str = ""  # the Meta {key: 'seed'} version this load wrote
 
     @property
     def ok(self) -> bool:
@@ -610,7 +614,28 @@ def write_seed(driver: Any, database: str, seed: Seed, cases: list[m.CaseLink] |
             session.execute_write(write_cases)
             linked = len(rows)
             results.append(FileResult("cases.jsonl", "已写入", linked))
-    return LoadReport(files=results, issues=seed.issues, cases_linked=linked)
+        version = uuid.uuid4().hex
+        session.execute_write(
+            lambda tx: tx.run(
+                WRITES["seed_meta"],
+                version=version,
+                content_hash=_content_hash(seed, cases),
+                loaded_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            ).consume()
+        )
+    return LoadReport(files=results, issues=seed.issues, cases_linked=linked, version=version)
+
+
+def _content_hash(seed: Seed, cases: list[m.CaseLink] | None) -> str:
+    """sha256 over the seed files and the case links, for people comparing two graphs. Caches key on the
+    per-load ``version`` instead: a load that skips a bad file leaves a mix that no content hash describes."""
+    h = hashlib.sha256()
+    for name in FILES:
+        path = seed.seed_dir / name
+        h.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
+    for c in cases or []:
+        h.update(c.model_dump_json().encode() + b"\n")
+    return h.hexdigest()
 
 
 def load(

@@ -142,4 +142,65 @@ def test_bad_file_loads_nothing_from_that_file(backend: Backend, tmp_path) -> No
     assert [i.file for i in seed.issues] == ["risk_signals.yaml"] and "重复" in seed.issues[0].message
     report = load(backend.service._connect(), backend.settings.graph.database, seed_dir=seed_dir)
     assert {f.file: f.status for f in report.files}["risk_signals.yaml"] == "未写入"
-    assert not any(s["name"] == "测试新信号" for s in backend.service.risk_signals())
+    live = backend.service.run_named("risk_signals")  # the graph itself, not the helper's cache
+    assert live and not any(s["name"] == "测试新信号" for s in live)
+
+
+def test_cache_follows_reloads(backend: Backend, tmp_path) -> None:  # noqa: F811
+    """The helpers' cache: hits return equal but independent rows; a load by someone else (another
+    process, another driver) is seen within graph.cache_check_s; a load through the service at once."""
+    import shutil
+    import time
+
+    from brain.graph import GraphService
+    from tests.kg_fixtures import graph_settings
+
+    check_s = 1.0
+    graph = backend.settings.graph
+    svc = GraphService(
+        graph_settings(
+            tmp_path / "state",
+            uri=backend.service.uri,
+            user=graph.user,
+            password=graph.password.get_secret_value(),
+            database=graph.database,
+            required=True,
+            cache_check_s=check_s,
+        )
+    ).start()
+    seed_dir = tmp_path / "seed"
+    shutil.copytree(DEFAULT_SEED_DIR, seed_dir)
+    path = seed_dir / "risk_signals.yaml"
+    text = path.read_text(encoding="utf-8")
+    marker = "  - name: 易反弹\n    category: 易反弹\n"
+    assert marker in text
+    head, tail = text.split(marker)
+    path.write_text(head + marker + tail.replace("colour: 黄", "colour: 橙", 1), encoding="utf-8")
+
+    def colour() -> str:
+        return next(s["colour"] for s in svc.risk_signals() if s["name"] == "易反弹")
+
+    try:
+        first = svc.risk_signals()
+        version = svc.cache_info()["version"]
+        assert version and version == svc.seed_version()
+        first[0]["name"] = "被调用方改写"  # a caller mutating its rows must not reach the cache
+        assert svc.risk_signals()[0]["name"] != "被调用方改写"
+        assert svc.cache_info()["hits"] >= 1
+        routes = svc.routing_candidates("邻里纠纷", "村")
+        assert svc.routing_candidates("邻里纠纷", "村") == routes
+
+        report = load(backend.service._connect(), graph.database, seed_dir=seed_dir)  # "another process"
+        loaded = time.monotonic()
+        assert report.ok and report.version != version
+        while colour() != "橙":  # stale answers are allowed only until the next check is due
+            assert time.monotonic() - loaded <= check_s + 0.5, "cache served data across a reload"
+            time.sleep(0.05)
+        assert svc.cache_info()["version"] == report.version
+
+        svc.load_seed()  # through the service: invalidated at once, no waiting for the check
+        assert colour() == "黄"
+    finally:
+        svc.close()
+        backend.service.load_seed()  # the shared graph back to the reviewed seed
+        backend.service.invalidate_cache()
