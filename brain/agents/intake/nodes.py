@@ -1,0 +1,76 @@
+"""The nodes of the intake graph. Each takes the state and the run context and returns a partial update.
+
+Order: redact -> classify -> assess_risk -> extract -> (route -> strategize, unless classification abstained).
+Everything after ``redact`` sees only the redacted text, so no node can leak personal data to a model or log.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langgraph.runtime import Runtime
+
+from brain.agents.intake.schema import Routing, Strategies
+from brain.agents.intake.state import IntakeContext, IntakeState
+
+
+def redact(state: IntakeState, runtime: Runtime[IntakeContext]) -> dict[str, Any]:
+    from brain.privacy import redact as redact_text
+
+    r = redact_text(state["text"])
+    return {"redacted": r.text, "mapping": dict(r.mapping), "warnings": []}
+
+
+def classify(state: IntakeState, runtime: Runtime[IntakeContext]) -> dict[str, Any]:
+    svc = runtime.context.service
+    det = svc.classify_deterministic(state["redacted"])
+    if state["mode"] != "llm":
+        return {"classification": det, "mode_used": "deterministic"}
+    llm_cls, llm_risk, warning = svc.classify_llm(state["redacted"], det)
+    if llm_cls is None:
+        return {"classification": det, "mode_used": "fallback", "warnings": [warning] if warning else []}
+    return {"classification": llm_cls, "mode_used": "llm", "llm_risk": llm_risk}
+
+
+def assess_risk(state: IntakeState, runtime: Runtime[IntakeContext]) -> dict[str, Any]:
+    svc = runtime.context.service
+    cls = state["classification"]
+    return {"risk": svc.assess(state["redacted"], cls, llm_level=state.get("llm_risk"))}
+
+
+def extract(state: IntakeState, runtime: Runtime[IntakeContext]) -> dict[str, Any]:
+    return {"facts": runtime.context.service.extract(state["redacted"], state["mapping"])}
+
+
+def after_extract(state: IntakeState) -> Literal["route", "skip_routing"]:
+    """No type, no route: an abstained case goes to a person for 研判 before anyone is assigned."""
+    return "skip_routing" if state["classification"].abstained else "route"
+
+
+def route(state: IntakeState, runtime: Runtime[IntakeContext]) -> dict[str, Any]:
+    cls = state["classification"]
+    assert cls.dispute_type is not None
+    routing = runtime.context.service.route(
+        cls.sub_type or cls.dispute_type,
+        level=state["level"],
+        region=state["region"],
+        source=state.get("source"),
+        text=state["redacted"],
+        risk_level=state["risk"].level,
+        difficulty=state["risk"].difficulty,
+    )
+    return {"routing": routing}
+
+
+def skip_routing(state: IntakeState, runtime: Runtime[IntakeContext]) -> dict[str, Any]:
+    reason = "分类置信度低于阈值，需人工研判后再分流"
+    return {"routing": Routing(available=False, degraded=reason), "strategies": Strategies(degraded=reason)}
+
+
+def strategize(state: IntakeState, runtime: Runtime[IntakeContext]) -> dict[str, Any]:
+    cls = state["classification"]
+    assert cls.dispute_type is not None
+    strategies = runtime.context.service.strategies(
+        cls.sub_type or cls.dispute_type, query=state["redacted"] if state["precedents"] else None
+    )
+    return {"strategies": strategies}

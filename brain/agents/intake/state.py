@@ -1,0 +1,57 @@
+"""Typed state of the intake graph. The input state (what a caller gives) is narrower than the full state
+(what the nodes fill in), so ``graph.invoke`` rejects nothing a caller should not set."""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from typing_extensions import TypedDict
+
+from brain.agents.intake.schema import Classification, Facts, RiskAssessment, RiskLevel, Routing, Strategies
+
+if TYPE_CHECKING:
+    from brain.agents.intake.service import IntakeService
+
+
+class IntakeInput(TypedDict):
+    text: str
+    level: str
+    region: str | None
+    source: str | None
+    mode: Literal["deterministic", "llm"]
+    precedents: bool
+
+
+class IntakeState(IntakeInput, total=False):
+    redacted: str
+    mapping: dict[str, str]
+    classification: Classification
+    risk: RiskAssessment
+    facts: Facts
+    routing: Routing
+    strategies: Strategies
+    mode_used: Literal["deterministic", "llm", "fallback"]
+    llm_risk: RiskLevel | None  # the model's colour; combined with the rules' colour, never lowering it
+    warnings: Annotated[list[str], operator.add]
+
+
+class IntakeOutput(TypedDict, total=False):
+    redacted: str
+    mapping: dict[str, str]
+    classification: Classification
+    risk: RiskAssessment
+    facts: Facts
+    routing: Routing
+    strategies: Strategies
+    mode_used: Literal["deterministic", "llm", "fallback"]
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class IntakeContext:
+    """Run-scoped dependencies handed to every node (LangGraph ``context_schema``): the service that owns the
+    loaded classifier, rules, graph client and search."""
+
+    service: IntakeService
