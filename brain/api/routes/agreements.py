@@ -1,7 +1,56 @@
-"""Router for agreements (filled in by its area)."""
+"""人民调解协议书 routes: draft, validate, export. Thin wrappers over :class:`brain.agreements.service.AgreementService`.
+
+Bad input (no parties, an unreadable amount) is a 422 problem+json; a draft with defects is a 200 whose
+``warnings`` name each one (``strict: true`` turns error-level findings into a 422). Export refuses a DOCX/PDF
+with a defect the page would not show unless ``force=true``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Literal
+from urllib.parse import quote
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from brain.agreements.models import Agreement, AgreementDraft, AgreementRequest, ValidationReport
+from brain.agreements.service import MEDIA_TYPES, AgreementService
+from brain.api.deps import get_brain
+from brain.service import Brain
+
+router = APIRouter(tags=["agreements"])
+
+
+@router.post("/v1/agreements/draft", response_model=AgreementDraft, summary="起草人民调解协议书")
+async def draft(request: AgreementRequest, brain: Brain = Depends(get_brain)) -> AgreementDraft:
+    result: AgreementDraft = await run_in_threadpool(brain.draft_agreement, request)
+    return result
+
+
+@router.post("/v1/agreements/validate", response_model=ValidationReport, summary="校验人民调解协议书")
+async def validate(agreement: Agreement, brain: Brain = Depends(get_brain)) -> ValidationReport:
+    report: ValidationReport = await run_in_threadpool(brain.validate_agreement, agreement)
+    return report
+
+
+@router.post(
+    "/v1/agreements/export",
+    summary="导出人民调解协议书（docx / pdf / html）",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}, "description": "协议书文件"}},
+)
+async def export(
+    agreement: Agreement,
+    format: Literal["docx", "pdf", "html"] = Query("pdf", description="导出格式"),
+    force: bool = Query(False, description="存在须改正的问题时仍导出（仅供讨论稿）"),
+    brain: Brain = Depends(get_brain),
+) -> Response:
+    service = brain.agreement_service
+    data = await run_in_threadpool(service.export, agreement, format, force=force)
+    name = AgreementService.filename(agreement, format)
+    disposition = "inline" if format == "html" else "attachment"
+    headers = {
+        "Content-Disposition": f"{disposition}; filename=\"agreement.{format}\"; filename*=UTF-8''{quote(name)}"
+    }
+    return Response(content=data, media_type=MEDIA_TYPES[format], headers=headers)
