@@ -16,7 +16,7 @@ from typing import Any
 
 from eval.metrics import percentiles
 
-DEFAULT_DATA = Path(__file__).resolve().parent / "datasets" / "intake_lawbench_2-4.jsonl"
+DEFAULT_DATA = Path(__file__).resolve().parent / "datasets" / "intake_lawbench_2-4_test.jsonl"
 COLD_MAX = 60  # cold-cache runs cost ~100 ms each on 2 cores; a sample is enough for p50/p99
 
 

@@ -24,7 +24,7 @@ TipDM level-1          category -> the one level-1 type whose         ``*_tune``
 CJRC *test* judgments  as CJRC dev                                    ``*_test`` half: reported only
 =====================  =============================================  =====================================
 
-The full files (intake_<set>.jsonl) are still written for provenance, but their tune halves were trained on:
+Only the two halves are written (no whole-set file, which would mix trained-on cases into an evaluation):
 report only the ``*_test`` halves for a model built by this script.
 
 Usage::
@@ -412,7 +412,7 @@ def main() -> None:
         "intake_tipdm_level1": tipdm_level1(tax),
         "intake_cjrc_test": cjrc(tax, "test"),
     }.items():
-        write_jsonl(OUT_SETS / f"{name}.jsonl", rows)
+        # Only the halves are written: a whole file would mix trained-on cases into what looks like a dev set.
         write_jsonl(OUT_SETS / f"{name}_tune.jsonl", [r for r in rows if is_tune(r["id"])])
         write_jsonl(OUT_SETS / f"{name}_test.jsonl", [r for r in rows if not is_tune(r["id"])])
         summary[name] = {
