@@ -1,0 +1,1 @@
+"""Mediator chat (调解助手): a LangGraph graph answering with numbered, checked citations."""

@@ -1,0 +1,402 @@
+"""Nodes of the mediator chat graph: contextualize -> retrieve -> (answer | no_basis) -> check -> record.
+
+Every node reads the shared :class:`~brain.agents.chat.state.ChatState` and returns a partial update. Text for
+the caller is pushed through LangGraph's custom stream (``get_stream_writer``) as it is produced, so the HTTP
+layer can forward it as SSE ``delta`` events before the run ends.
+
+Why each step exists:
+
+* **contextualize** — mediators ask follow-ups ("第二个案例的结果是什么？", "那彩礼呢？"). An ordinal
+  reference is resolved against the previous answer's numbered sources; a short or pronoun-led question
+  inherits the previous topic so retrieval sees what the mediator means.
+* **retrieve** — statutes (in force only), precedent cases and mediation strategies from the governance graph,
+  numbered once so [n] in the answer always resolves to a source. Then the relevance gate decides whether the
+  corpus can answer at all (see :func:`assess_relevance`); if not, the answer is "未找到依据", never a guess.
+* **answer** — deterministic mode builds an extractive answer labelled as such; LLM mode generates from the
+  numbered sources only, and falls back to the extractive answer if the model fails.
+* **check** — every statute the model names must exist in the index and be in force; otherwise the mention is
+  removed and the answer flagged. [n] markers that point at no source are removed too.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+from langgraph.config import get_stream_writer
+
+from brain.agents.chat.relevance import assess_relevance, search_query
+from brain.agents.chat.state import ChatState, Source, Turn
+from brain.errors import BrainError, LLMError
+from brain.types import SearchFilters, SearchRequest, normalize_law_name
+
+if TYPE_CHECKING:
+    from brain.service import Brain
+    from brain.types import Hit
+
+log = logging.getLogger(__name__)
+
+EXTRACTIVE_LABEL = "以下为检索摘录，非模型生成。"
+NO_BASIS = "未找到依据"
+NO_BASIS_ANSWER = (
+    f"{NO_BASIS}：知识库（法条、类案、调解策略）中没有与这个问题足够相关的内容，因此不作推测。"
+    "请换一种说法描述纠纷事实，或补充纠纷类型、当事人关系等信息。"
+)
+REMOVED_MARK = "〔已删除：未在法条库中核实的引用〕"
+
+STATUTES_K = 3
+CASES_K = 3
+STRATEGIES_K = 2
+SNIPPET_CHARS = 160
+
+_CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+# "第二个案例", "第2个", "第三条来源", "[2]" — an ordinal *with* 个 or a bracket, so 第1079条 is not one.
+_ORDINAL = re.compile(
+    r"(?:第([一二两三四五六七八九十]|\d{1,2})个(案例|案件|判例|法条|条文|策略|来源)?)|(?:\[(\d{1,2})\])"
+)
+_FOLLOW_UP_LEAD = (
+    "那",
+    "那么",
+    "这种",
+    "这个",
+    "如果",
+    "还有",
+    "它",
+    "该",
+    "上述",
+    "刚才",
+    "另外",
+    "此外",
+    "再",
+)
+SHORT_FOLLOW_UP_CHARS = 10
+# 《民法典》第1079条, 民法典第一千零七十九条 is rare in answers; digits are what the prompt asks for.
+_LAW_MENTION = re.compile(
+    r"《(?P<law1>[^》]{2,40})》\s*第(?P<art1>\d{1,4})条"
+    r"|(?P<law2>[\u4e00-\u9fa5]{2,24}?(?:法|条例|规定|规则|解释))第(?P<art2>\d{1,4})条"
+)
+# words that run into an unbracketed law name: "以及治安管理处罚法第88条" names 治安管理处罚法
+_LEAD_IN = re.compile(
+    r"^(?:以及|及|和|与|或|并|另见|参见|见|依据|根据|按照|依照|适用|违反|参照|对照|即|如|是|的)*"
+)
+_MARKER = re.compile(r"\[(\d{1,2})\]")
+
+
+def _ordinal_value(token: str) -> int:
+    return int(token) if token.isdigit() else _CN_NUM[token]
+
+
+def _short(text: str, limit: int = SNIPPET_CHARS) -> str:
+    text = re.sub(r"\s+", " ", text or "").strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    """Read a field from a pydantic model or a dict: the graph and intake areas return either."""
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+class ChatNodes:
+    """The graph's nodes, bound to one :class:`~brain.service.Brain` (so tests can compile fresh graphs)."""
+
+    def __init__(self, brain: Brain) -> None:
+        self.brain = brain
+
+    # ------------------------------------------------------------------ contextualize
+    def contextualize(self, state: ChatState) -> dict[str, Any]:
+        question = state["question"].strip()
+        turns = [Turn.model_validate(t) for t in state.get("turns", [])]
+        last = next((t for t in reversed(turns) if t.role == "assistant" and t.sources), None)
+        topic = next((t.topic for t in reversed(turns) if t.role == "assistant" and t.topic), None)
+
+        referenced: list[dict[str, Any]] = []
+        if last is not None:
+            for m in _ORDINAL.finditer(question):
+                if m.group(3):
+                    wanted = [s for s in last.sources if s.n == int(m.group(3))]
+                else:
+                    kind = {
+                        "案例": "case",
+                        "案件": "case",
+                        "判例": "case",
+                        "法条": "statute",
+                        "条文": "statute",
+                        "策略": "strategy",
+                    }.get(m.group(2) or "")
+                    pool = [s for s in last.sources if kind is None or s.kind == kind]
+                    idx = _ordinal_value(m.group(1)) - 1
+                    wanted = pool[idx : idx + 1]
+                referenced += [s.model_dump() for s in wanted]
+
+        query = question
+        if topic and not referenced and self._is_follow_up(question):
+            query = f"{topic} {question}"
+        # a turn about "第二个案例" keeps the thread's topic for the next follow-up
+        return {"query": query, "referenced": referenced, "topic": topic if referenced else query}
+
+    @staticmethod
+    def _is_follow_up(question: str) -> bool:
+        body = re.sub(r"[\s？?。！!，,]", "", question)
+        return len(body) <= SHORT_FOLLOW_UP_CHARS or body.startswith(_FOLLOW_UP_LEAD)
+
+    # ------------------------------------------------------------------ retrieve
+    def retrieve(self, state: ChatState) -> dict[str, Any]:
+        if state.get("referenced"):
+            expanded = [
+                self._expand_referenced(Source.model_validate(s), i + 1)
+                for i, s in enumerate(state["referenced"])
+            ]
+            return {
+                "sources": [s.model_dump() for s in expanded],
+                "relevance": {"in_domain": True, "reason": "指代上一轮的来源"},
+            }
+
+        query = state["query"]
+        words = search_query(query)
+        statutes = self._search(words, SearchFilters(kind="statute", in_force=True), STATUTES_K)
+        cases = self._search(words, SearchFilters(kind="case"), CASES_K)
+        widened = query != state["question"].strip()
+        relevance = assess_relevance(query, [*statutes, *cases], state["question"] if widened else None)
+        if not relevance["in_domain"]:
+            return {"sources": [], "relevance": relevance}
+
+        sources: list[Source] = []
+        for hit in [*statutes, *cases]:
+            sources.append(
+                Source(
+                    n=len(sources) + 1,
+                    id=hit.doc_id,
+                    kind=hit.kind,
+                    title=hit.title,
+                    # a case id means nothing to a mediator; its title (案由 + source) does
+                    citation=hit.citation.label() if hit.kind == "statute" else f"案例：{hit.title}",
+                    snippet=_short(hit.text),
+                    score=round(hit.score.fused, 4),
+                )
+            )
+        for strat in self._strategies(query):
+            sources.append(strat.model_copy(update={"n": len(sources) + 1}))
+        return {"sources": [s.model_dump() for s in sources], "relevance": relevance}
+
+    def _search(self, query: str, filters: SearchFilters, k: int) -> list[Hit]:
+        req = SearchRequest(query=query[:2000], top_k=k, filters=filters)
+        hits = self.brain.search(req).hits
+        seen: set[str] = set()
+        unique = []
+        for h in hits:  # several chunks of one document count once
+            if h.doc_id not in seen:
+                seen.add(h.doc_id)
+                unique.append(h)
+        return unique
+
+    def _strategies(self, query: str) -> list[Source]:
+        """Mediation strategies for the question's dispute type, from the governance graph (via intake).
+
+        The graph is optional at run time (``graph.required`` false): when it is down, or the classifier
+        abstains on the question, the answer simply has no strategy section.
+        """
+        try:
+            # the classifier, not the model: a chat turn should cost at most one model call
+            result = self.brain.classify(query, mode="deterministic")
+            dispute_type = _get(_get(result, "classification"), "dispute_type")
+            if not dispute_type:
+                return []
+            items = _get(self.brain.strategies(str(dispute_type)), "items", [])
+        except (BrainError, AttributeError, NotImplementedError, ImportError) as e:
+            log.info("chat: no graph strategies (%s)", type(e).__name__)
+            return []
+        out = []
+        for item in list(items)[:STRATEGIES_K]:
+            title = str(_get(item, "title") or "调解策略")
+            path = [str(p) for p in _get(item, "graph_path", []) or []]
+            where = "图谱" if _get(item, "source") == "graph" else "类案"
+            citation = f"治理图谱：{' → '.join(path)}" if path else f"{where}：{dispute_type}·{title}"
+            out.append(
+                Source(
+                    n=0,
+                    id=f"strategy:{dispute_type}:{title}",
+                    kind="strategy",
+                    title=title,
+                    citation=citation,
+                    snippet=_short(str(_get(item, "text") or title)),
+                )
+            )
+        return out
+
+    def _expand_referenced(self, src: Source, n: int) -> Source:
+        """A referenced case or article is re-read in full so its outcome (not just the snippet) is at hand."""
+        if src.kind == "strategy":
+            return src.model_copy(update={"n": n})
+        try:
+            doc = self.brain.get_document(src.id)
+        except BrainError:
+            return src.model_copy(update={"n": n})
+        if doc.kind != "case":
+            return src.model_copy(update={"n": n, "snippet": _short(doc.text, 400)})
+        outcome = f"结果：{doc.outcome}" if doc.outcome else "结果：该案例摘录未单列裁判结果，请查看原文"
+        body = f"{outcome}；案情：{doc.facts or doc.text}"
+        return src.model_copy(update={"n": n, "snippet": _short(body, 400)})
+
+    @staticmethod
+    def route_after_retrieve(state: ChatState) -> Literal["answer", "no_basis"]:
+        return (
+            "answer" if state.get("relevance", {}).get("in_domain") and state.get("sources") else "no_basis"
+        )
+
+    # ------------------------------------------------------------------ answer
+    def no_basis(self, state: ChatState) -> dict[str, Any]:
+        get_stream_writer()({"type": "delta", "text": NO_BASIS_ANSWER})
+        return {"answer": NO_BASIS_ANSWER, "flags": ["no_basis"], "sources": []}
+
+    def answer(self, state: ChatState) -> dict[str, Any]:
+        sources = [Source.model_validate(s) for s in state["sources"]]
+        if state.get("use_llm") and self.brain.llm is not None:
+            try:
+                return {"answer": self._generate(state, sources), "flags": ["llm"]}
+            except LLMError as e:
+                log.warning("chat: model failed, extractive fallback (%s)", e.code)
+                get_stream_writer()({"type": "reset", "text": ""})
+                return {"answer": self._extractive(state, sources), "flags": ["extractive", "llm_fallback"]}
+        return {"answer": self._extractive(state, sources), "flags": ["extractive"]}
+
+    def _extractive(self, state: ChatState, sources: list[Source]) -> str:
+        """The deterministic answer: numbered excerpts grouped by kind, emitted one segment at a time."""
+        write = get_stream_writer()
+        segments = [EXTRACTIVE_LABEL + "\n"]
+        if state.get("referenced"):
+            segments.append("\n您指的是上一轮回答中的来源：\n")
+            segments += [f"[{s.n}] {s.title}：{s.snippet}\n" for s in sources]
+        else:
+            groups = (
+                ("statute", "相关法条（现行有效）"),
+                ("case", "类似案例"),
+                ("strategy", "调解策略（治理图谱）"),
+            )
+            for kind, heading in groups:
+                picked = [s for s in sources if s.kind == kind]
+                if picked:
+                    segments.append(f"\n{heading}：\n")
+                    segments += [
+                        f"[{s.n}] {s.citation if kind == 'statute' else s.title}：{s.snippet}\n"
+                        for s in picked
+                    ]
+        segments.append("\n请结合纠纷具体事实核对上述依据；点击编号可查看原文。")
+        for seg in segments:
+            write({"type": "delta", "text": seg})
+        return "".join(segments)
+
+    def _generate(self, state: ChatState, sources: list[Source]) -> str:
+        from prompts import load as load_prompt
+
+        llm = self.brain.llm
+        assert llm is not None
+        redact = _redactor()
+        history = [Turn.model_validate(t) for t in state.get("turns", [])][-6:]
+        messages = load_prompt("chat_answer").render(
+            question=redact(state["question"]),
+            history="\n".join(
+                f"{'调解员' if t.role == 'user' else '助手'}：{redact(_short(t.content, 300))}"
+                for t in history
+            )
+            or "（无）",
+            sources="\n".join(f"[{s.n}] {s.citation}｜{s.title}：{redact(s.snippet)}" for s in sources),
+        )
+        write = get_stream_writer()
+        pieces: list[str] = []
+        for piece in llm.stream(messages):
+            if piece:
+                pieces.append(piece)
+                write({"type": "delta", "text": piece})
+        return "".join(pieces)
+
+    @staticmethod
+    def route_after_answer(state: ChatState) -> Literal["check", "record"]:
+        return "check" if "llm" in state.get("flags", []) else "record"
+
+    # ------------------------------------------------------------------ citation check (LLM mode)
+    def check(self, state: ChatState) -> dict[str, Any]:
+        answer, removed = check_citations(state["answer"], len(state.get("sources", [])), self._statute_ok)
+        flags = list(state.get("flags", []))
+        if removed:
+            flags.append("citations_removed")
+            log.info("chat: removed %d unverified citation(s)", len(removed))
+        return {"answer": answer, "flags": flags, "removed": removed}
+
+    def _statute_ok(self, law: str, article: int) -> bool:
+        """True if 《law》第article条 is in the index and in force."""
+        name = normalize_law_name(law)
+        try:
+            hits = self.brain.search(
+                SearchRequest(
+                    query=f"{name}第{article}条", top_k=20, filters=SearchFilters(kind="statute", law=name)
+                )
+            ).hits
+        except BrainError:
+            return False
+        for h in hits:
+            if h.citation.article == article and normalize_law_name(h.citation.law or "") == name:
+                try:
+                    return bool(self.brain.get_document(h.doc_id).in_force)
+                except BrainError:
+                    return False
+        return False
+
+    # ------------------------------------------------------------------ record
+    def record(self, state: ChatState) -> dict[str, Any]:
+        user = Turn(role="user", content=state["question"])
+        topic = state.get("topic") if "no_basis" not in state.get("flags", []) else None
+        reply = Turn(
+            role="assistant",
+            content=state["answer"],
+            flags=state.get("flags", []),
+            sources=[Source.model_validate(s) for s in state.get("sources", [])],
+            topic=topic,
+        )
+        return {"turns": [user.model_dump(), reply.model_dump()]}
+
+
+def check_citations(
+    answer: str, n_sources: int, statute_ok: Callable[[str, int], bool]
+) -> tuple[str, list[str]]:
+    """Remove statute mentions that ``statute_ok`` rejects and [n] markers beyond the sources; list removals."""
+    removed: list[str] = []
+    verdicts: dict[tuple[str, int], bool] = {}
+
+    def _law(m: re.Match[str]) -> str:
+        lead = ""
+        if m.group("law1"):
+            law, art = m.group("law1"), int(m.group("art1"))
+        else:
+            lead_in = _LEAD_IN.match(m.group("law2"))
+            lead = lead_in.group(0) if lead_in else ""
+            law, art = m.group("law2")[len(lead) :], int(m.group("art2"))
+        key = (normalize_law_name(law), art)
+        if key not in verdicts:
+            verdicts[key] = statute_ok(*key)
+        if verdicts[key]:
+            return m.group(0)
+        removed.append(m.group(0)[len(lead) :])
+        return lead + REMOVED_MARK
+
+    def _marker(m: re.Match[str]) -> str:
+        if 1 <= int(m.group(1)) <= n_sources:
+            return m.group(0)
+        removed.append(m.group(0))
+        return ""
+
+    return _MARKER.sub(_marker, _LAW_MENTION.sub(_law, answer)), removed
+
+
+def _redactor() -> Callable[[str], str]:
+    """Personal data never goes to the model unredacted: use the privacy area's redactor."""
+    from brain.privacy import redact
+
+    def _apply(text: str) -> str:
+        out = redact(text)
+        return out if isinstance(out, str) else str(_get(out, "text", out))
+
+    return _apply

@@ -1,0 +1,1 @@
+"""Browser tests (marker ``browser``): headless Debian chromium driven by Playwright against a real server."""
