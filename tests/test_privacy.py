@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -108,6 +110,14 @@ def test_luhn_valid_cards_are_detected(card: str) -> None:
         ("我叫欧阳娜娜，", "姓名", "欧阳娜娜"),
         ("被申请人李秀英因", "姓名", "李秀英"),
         ("找到王建国先生", "姓名", "王建国"),
+        ("邻居张建国经常半夜装修", "姓名", "张建国"),
+        ("老板李强拖欠工资", "姓名", "李强"),
+        ("张伟说他不还钱", "姓名", "张伟"),
+        ("借给了刘某某5万元", "姓名", "刘某某"),
+        ("张某某与邻居吵架", "姓名", "张某某"),
+        ("李女士反映电梯故障", "姓名", "李女士"),
+        ("老王说这块地是他的", "姓名", "老王"),
+        ("向王刚借钱", "姓名", "王刚"),
         (
             "家住浙江省杭州市西湖区文三路90号3栋2单元301室。",
             "地址",
@@ -130,8 +140,10 @@ def test_detects_each_kind(text: str, kind: str, value: str) -> None:
         "案号（2023）浙0106民初12345号，标的额12000元。",
         "2023年5月1日双方在村委会调解，当事人双方均同意。",
         "杭州市西湖区人民调解委员会",
-        "张某某与李某发生邻里纠纷",  # already pseudonymised
-        "张伟说他不同意",  # a bare name without context: not detected (documented limit)
+        "他父亲和母亲离婚后，他跟着爷爷奶奶生活。",  # 和 + role word is no name
+        "我们马上就要搬家了，房租和押金对方都不退。",  # words starting with a surname character
+        "周末在张家港打工，时间不固定，金额一共三万元。",
+        "于某日在某地发生纠纷",  # 某日/某地 are no pseudonyms
         "根据《民法典》第一千一百六十五条",
         "赔偿金额为人民币15000元整，分3期支付",
         "编号11010519491231002X1",  # longer digit runs are not IDs
@@ -203,3 +215,32 @@ def test_planted_records_are_fully_redacted() -> None:
         r = redact(text)
         for secret in (idn, phone, card):
             assert secret not in r.text
+
+
+# ---------------------------------------------------------------------------------------------- name recall
+NAMES_FIXTURE = Path(__file__).parent / "data" / "privacy_names.jsonl"
+
+
+def test_name_recall_and_precision_on_the_labelled_set() -> None:
+    """Complaint sentences with and without names (docs/api.md has the table). A gold name counts as found
+    when no mention of it survives redaction; every redacted 姓名 value that is not a gold name is a false
+    positive. Recall matters more: a leaked name is a defect, an over-redacted word only costs context."""
+    rows = [json.loads(line) for line in NAMES_FIXTURE.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 80
+    tp = fp = fn = 0
+    misses = []
+    for row in rows:
+        r = redact(row["text"])
+        predicted = {v for p, v in r.mapping.items() if p.startswith("〔姓名")}
+        gold = set(row["names"])
+        found = {g for g in gold if g not in r.text}
+        tp, fn, fp = tp + len(found), fn + len(gold - found), fp + len(predicted - gold)
+        if gold - found or predicted - gold:
+            misses.append((row["text"], sorted(gold), sorted(predicted)))
+    assert tp / (tp + fn) >= 0.95, misses
+    assert tp / (tp + fp) >= 0.9, misses
+
+
+def test_a_name_found_once_is_redacted_everywhere() -> None:
+    r = redact("邻居张建国经常半夜装修。我去找张建国理论，张建国不开门。")
+    assert "张建国" not in r.text and r.counts == {"姓名": 3}
