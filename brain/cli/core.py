@@ -1,10 +1,10 @@
-"""serve, search, ingest, index."""
+"""serve, search, index: thin commands over the Brain facade."""
 
 from __future__ import annotations
 
 import typer
 
-from brain.cli._common import ProfileOption, console, make_brain
+from brain.cli._common import ProfileOption, console, fail, make_brain, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -24,7 +24,118 @@ def register(app: typer.Typer) -> None:
         h, p = host or s.api.host, port or s.api.port
         if s.api.auth == "open":
             if h not in {"127.0.0.1", "localhost", "::1"}:
-                console.print("[red]开放模式（无密钥）只允许监听 127.0.0.1；请设置 BRAIN_API__AUTH=keys[/red]")
+                console.print(
+                    "[red]开放模式（无密钥）只允许监听 127.0.0.1；请设置 BRAIN_API__AUTH=keys[/red]"
+                )
                 raise typer.Exit(2)
             console.print("[yellow]注意：开发模式，接口未启用密钥认证，仅监听本机回环地址。[/yellow]")
         uvicorn.run(create_app(brain=brain), host=h, port=p, log_level="info")
+
+    @app.command()
+    def search(
+        query: str = typer.Argument(..., help="检索内容，例如：邻居装修噪音扰民怎么处理"),
+        top_k: int = typer.Option(10, "--top-k", min=1, max=100, help="返回条数"),
+        mode: str = typer.Option("hybrid", "--mode", help="hybrid / bm25 / dense"),
+        kind: str = typer.Option(
+            None, "--kind", help="只检索 statute（法条）/ case（案例）/ document（导入文件）"
+        ),
+        law: str = typer.Option(None, "--law", help="只检索某部法律，如 民法典"),
+        as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+        profile: str = ProfileOption,
+    ) -> None:
+        """类案与法条检索。"""
+        from pydantic import ValidationError
+
+        from brain.errors import BrainError
+        from brain.types import SearchRequest
+
+        try:
+            request = SearchRequest.model_validate(
+                {"query": query, "top_k": top_k, "mode": mode, "filters": {"kind": kind, "law": law}}
+            )
+        except ValidationError as e:
+            fail("；".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()), code=2)
+            return
+        brain = make_brain(profile)
+        try:
+            brain.start(graph=False)
+            response = brain.search(request)
+        except BrainError as e:
+            fail(e)
+            return
+        finally:
+            brain.close()
+        if as_json:
+            print_json(response)
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(
+            title=f"检索：{query}（{mode}，{response.took_ms:.1f} ms，索引 {response.index_version}）"
+        )
+        for col in ("#", "出处", "片段", "BM25", "向量", "融合"):
+            table.add_column(col, overflow="fold")
+
+        def fmt(x: float | None) -> str:
+            return "-" if x is None else f"{x:.3f}"
+
+        for h in response.hits:
+            table.add_row(
+                str(h.rank),
+                h.citation.label() if h.kind == "statute" else h.title,
+                h.snippet.replace("\n", " "),
+                fmt(h.score.bm25),
+                fmt(h.score.dense),
+                fmt(h.score.fused),
+            )
+        if not response.hits:
+            console.print("[yellow]没有找到匹配的法条或案例；可换个说法或去掉过滤条件[/yellow]")
+        Console().print(table)
+
+    index_app = typer.Typer(no_args_is_help=True, help="检索索引管理")
+    app.add_typer(index_app, name="index")
+
+    @index_app.command("build")
+    def index_build(
+        force: bool = typer.Option(False, "--force", help="语料未变也重建"),
+        profile: str = ProfileOption,
+    ) -> None:
+        """构建检索索引（新版本建好后原子切换，运行中的服务自动切换）。"""
+        from brain.errors import BrainError
+        from brain.retrieval.service import RetrievalService
+
+        brain = make_brain(profile)
+        service = RetrievalService(brain.settings)
+        try:
+            manifest = service.build(force=force)
+        except BrainError as e:
+            fail(e)
+            return
+        if manifest["built"]:
+            console.print(
+                f"[green]索引 {manifest['version']} 已建成并切换[/green]：{manifest['documents']} 篇文档，"
+                f"{manifest['chunks']} 个片段，{manifest['build_seconds']} 秒"
+                f"（{manifest['chunks_per_second']} 片段/秒）"
+            )
+        else:
+            console.print(f"索引 {manifest['version']} 已是最新（语料与配置未变）；用 --force 强制重建")
+
+    @index_app.command("status")
+    def index_status(profile: str = ProfileOption) -> None:
+        """显示当前索引版本。"""
+        from brain.retrieval import versions
+
+        brain = make_brain(profile)
+        root = brain.settings.retrieval.index_dir
+        current = versions.current_version(root)
+        if current is None:
+            fail(f"还没有索引（{root}）；运行 brain index build", code=1)
+            return
+        print_json(
+            {
+                "current": current,
+                "versions": versions.list_versions(root),
+                "manifest": versions.read_manifest(root / current),
+            }
+        )

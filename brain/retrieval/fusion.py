@@ -1,0 +1,35 @@
+"""Rank fusion of the BM25 and dense candidate lists.
+
+RRF (reciprocal rank fusion) uses ranks only, so the two retrievers' incomparable score scales do not matter;
+the weighted mode min-max normalises each list and mixes them with ``dense_weight``. Which one is the
+default was decided on the dev sets (docs/retrieval.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def rrf(lists: Sequence[Sequence[tuple[int, float]]], k: int = 60) -> dict[int, float]:
+    """``lists``: per retriever, (item, score) best first. Returns item -> fused score."""
+    fused: dict[int, float] = {}
+    for ranked in lists:
+        for rank, (item, _score) in enumerate(ranked):
+            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank + 1)
+    return fused
+
+
+def weighted(
+    bm25: Sequence[tuple[int, float]], dense: Sequence[tuple[int, float]], dense_weight: float
+) -> dict[int, float]:
+    """Min-max normalise each list to [0, 1] and mix: (1 - w) * bm25 + w * dense."""
+    fused: dict[int, float] = {}
+    for ranked, w in ((bm25, 1.0 - dense_weight), (dense, dense_weight)):
+        if not ranked:
+            continue
+        scores = [s for _, s in ranked]
+        lo, hi = min(scores), max(scores)
+        span = hi - lo or 1.0
+        for item, s in ranked:
+            fused[item] = fused.get(item, 0.0) + w * (s - lo) / span
+    return fused
