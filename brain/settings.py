@@ -27,11 +27,11 @@ DEV_PROFILES = {"default", "test", "dev"}
 class RetrievalSettings(BaseModel):
     index_dir: Path = Field(default=Path("var/index"), description="holds versioned index directories + CURRENT")
     embedder: str = Field(default="builtin", description="'builtin' (shipped static model) or a local model dir")
-    fusion: Literal["rrf", "weighted"] = "rrf"
+    fusion: Literal["rrf", "weighted"] = Field(default="weighted", description="chosen on the dev sets")
     rrf_k: int = Field(default=60, ge=1)
-    dense_weight: float = Field(default=0.5, ge=0, le=1)
+    dense_weight: float = Field(default=0.3, ge=0, le=1)
     candidates: int = Field(default=100, ge=10, le=2000, description="per-retriever candidates before fusion")
-    hnsw_threshold: int = Field(default=200_000, ge=1, description="exact FAISS search below, HNSW above")
+    hnsw_threshold: int = Field(default=50_000, ge=1, description="exact FAISS search below, HNSW above")
     reranker: str | None = Field(default=None, description="optional cross-encoder model dir")
     chunk_chars: int = Field(default=400, ge=50, le=4000)
     chunk_overlap: int = Field(default=80, ge=0, le=1000)
@@ -47,6 +47,9 @@ class GraphSettings(BaseModel):
     http_port: int = Field(default=2480, ge=1, le=65535)
     start_timeout_s: float = Field(default=90, gt=0)
     required: bool = Field(default=False, description="fail start-up if the graph is unreachable")
+    cache_check_s: float = Field(
+        default=2.0, ge=0, description="seed-version check period of GraphService's cache; 0 = no cache"
+    )
 
 
 class LLMSettings(BaseModel):
@@ -58,6 +61,7 @@ class LLMSettings(BaseModel):
     connect_timeout_s: float = Field(default=3, gt=0)
     max_retries: int = Field(default=1, ge=0, le=5)
     max_tokens: int = Field(default=1024, ge=16)
+    context_tokens: int = Field(default=8192, ge=256, description="server --max-model-len: prompt + max_tokens")
     max_concurrency: int = Field(default=16, ge=1)
     breaker_failures: int = Field(default=3, ge=1)
     breaker_reset_s: float = Field(default=30, gt=0)
@@ -77,10 +81,21 @@ class APISettings(BaseModel):
     rate_limit_per_minute: int = Field(default=600, ge=1)
     request_timeout_s: float = Field(default=120, gt=0)
     ui: bool = Field(default=True, description="mount the Gradio UI at /ui")
+    rate_limit_burst: int = Field(default=60, ge=1, description="token-bucket size per key (requests)")
+    key_store: Path | None = Field(default=None, description="API key store; default <state_dir>/keys.sqlite3")
+    audit_url: str | None = Field(default=None, description="default sqlite <state_dir>/audit.sqlite3; or postgresql://")
+    idempotency_ttl_s: float = Field(default=86_400, gt=0, description="how long Idempotency-Key replays live")
+    json_logs: bool = Field(default=True, description="one JSON object per log line, personal data redacted")
 
 
 class IntakeSettings(BaseModel):
-    abstain_threshold: float = Field(default=0.35, ge=0, le=1)
+    abstain_threshold: float | None = Field(default=None, ge=0, le=1, description="below it intake abstains; "
+                                            "None = the threshold tuned with the shipped classifier")
+
+
+class AgreementSettings(BaseModel):
+    font_path: Path | None = Field(default=None, description="TrueType CJK font embedded in exported PDFs; "
+                                   "default: the first of wqy-zenhei/wqy-microhei/uming found on the system")
 
 
 class Settings(BaseSettings):
@@ -96,6 +111,7 @@ class Settings(BaseSettings):
     ocr: OCRSettings = Field(default_factory=OCRSettings)
     api: APISettings = Field(default_factory=APISettings)
     intake: IntakeSettings = Field(default_factory=IntakeSettings)
+    agreements: AgreementSettings = Field(default_factory=AgreementSettings)
 
     @classmethod
     def settings_customise_sources(

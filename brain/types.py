@@ -7,6 +7,7 @@ from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from ingest.records import Chunk, Citation, Document, SourceKind, normalize_law_name
 
@@ -29,7 +30,8 @@ class SearchFilters(BaseModel):
 
 
 class SearchRequest(BaseModel):
-    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, examples=["邻居装修噪音扰民怎么处理"])
+    query: str = Field(examples=["邻居装修噪音扰民怎么处理"],
+                       json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS})
     top_k: int = Field(default=10, ge=1, le=100)
     mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
     filters: SearchFilters = Field(default_factory=SearchFilters)
@@ -37,8 +39,12 @@ class SearchRequest(BaseModel):
     @field_validator("query")
     @classmethod
     def _not_blank(cls, v: str) -> str:
+        # PydanticCustomError keeps the message as written (no English "Value error," prefix) for the 422 body.
         if not v.strip():
-            raise ValueError("查询内容不能为空白")
+            raise PydanticCustomError("query_empty", "查询内容不能为空，请输入要检索的问题或关键词")
+        if len(v) > MAX_QUERY_CHARS:
+            raise PydanticCustomError("query_too_long", "查询内容过长（{n} 字），上限 {limit} 字，请精简后重试",
+                                      {"n": len(v), "limit": MAX_QUERY_CHARS})
         return v
 
 
