@@ -16,8 +16,14 @@ class BrainError(Exception):
     http_status = 500
     code = "internal_error"
 
-    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None,
-                 details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        hint: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.where = where

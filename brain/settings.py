@@ -25,8 +25,12 @@ DEV_PROFILES = {"default", "test", "dev"}
 
 
 class RetrievalSettings(BaseModel):
-    index_dir: Path = Field(default=Path("var/index"), description="holds versioned index directories + CURRENT")
-    embedder: str = Field(default="builtin", description="'builtin' (shipped static model) or a local model dir")
+    index_dir: Path = Field(
+        default=Path("var/index"), description="holds versioned index directories + CURRENT"
+    )
+    embedder: str = Field(
+        default="builtin", description="'builtin' (shipped static model) or a local model dir"
+    )
     fusion: Literal["rrf", "weighted"] = Field(default="weighted", description="chosen on the dev sets")
     rrf_k: int = Field(default=60, ge=1)
     dense_weight: float = Field(default=0.3, ge=0, le=1)
@@ -38,7 +42,9 @@ class RetrievalSettings(BaseModel):
 
 
 class GraphSettings(BaseModel):
-    uri: str = Field(default="embedded", description="'embedded' starts ArcadeDB on loopback; bolt:// = Neo4j")
+    uri: str = Field(
+        default="embedded", description="'embedded' starts ArcadeDB on loopback; bolt:// = Neo4j"
+    )
     user: str = "root"
     password: SecretStr = SecretStr("fengqiao-dev")
     database: str = "fengqiao"
@@ -61,7 +67,9 @@ class LLMSettings(BaseModel):
     connect_timeout_s: float = Field(default=3, gt=0)
     max_retries: int = Field(default=1, ge=0, le=5)
     max_tokens: int = Field(default=1024, ge=16)
-    context_tokens: int = Field(default=8192, ge=256, description="server --max-model-len: prompt + max_tokens")
+    context_tokens: int = Field(
+        default=8192, ge=256, description="server --max-model-len: prompt + max_tokens"
+    )
     max_concurrency: int = Field(default=16, ge=1)
     breaker_failures: int = Field(default=3, ge=1)
     breaker_reset_s: float = Field(default=30, gt=0)
@@ -76,26 +84,41 @@ class OCRSettings(BaseModel):
 class APISettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    auth: Literal["open", "keys"] = Field(default="open", description="open is allowed on loopback in dev only")
+    auth: Literal["open", "keys"] = Field(
+        default="open", description="open is allowed on loopback in dev only"
+    )
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
     rate_limit_per_minute: int = Field(default=600, ge=1)
     request_timeout_s: float = Field(default=120, gt=0)
     ui: bool = Field(default=True, description="mount the Gradio UI at /ui")
     rate_limit_burst: int = Field(default=60, ge=1, description="token-bucket size per key (requests)")
-    key_store: Path | None = Field(default=None, description="API key store; default <state_dir>/keys.sqlite3")
-    audit_url: str | None = Field(default=None, description="default sqlite <state_dir>/audit.sqlite3; or postgresql://")
-    idempotency_ttl_s: float = Field(default=86_400, gt=0, description="how long Idempotency-Key replays live")
+    key_store: Path | None = Field(
+        default=None, description="API key store; default <state_dir>/keys.sqlite3"
+    )
+    audit_url: str | None = Field(
+        default=None, description="default sqlite <state_dir>/audit.sqlite3; or postgresql://"
+    )
+    idempotency_ttl_s: float = Field(
+        default=86_400, gt=0, description="how long Idempotency-Key replays live"
+    )
     json_logs: bool = Field(default=True, description="one JSON object per log line, personal data redacted")
 
 
 class IntakeSettings(BaseModel):
-    abstain_threshold: float | None = Field(default=None, ge=0, le=1, description="below it intake abstains; "
-                                            "None = the threshold tuned with the shipped classifier")
+    abstain_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="below it intake abstains; None = the threshold tuned with the shipped classifier",
+    )
 
 
 class AgreementSettings(BaseModel):
-    font_path: Path | None = Field(default=None, description="TrueType CJK font embedded in exported PDFs; "
-                                   "default: the first of wqy-zenhei/wqy-microhei/uming found on the system")
+    font_path: Path | None = Field(
+        default=None,
+        description="TrueType CJK font embedded in exported PDFs; "
+        "default: the first of wqy-zenhei/wqy-microhei/uming found on the system",
+    )
 
 
 class Settings(BaseSettings):
@@ -159,7 +182,9 @@ def _read_profile(profile: str) -> dict[str, Any]:
     path = CONFIG_DIR / f"{profile}.yaml"
     if not path.exists():
         known = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
-        raise ConfigError(f"配置档案 '{profile}' 不存在", where=str(path), hint=f"可用档案：{', '.join(known)}")
+        raise ConfigError(
+            f"配置档案 '{profile}' 不存在", where=str(path), hint=f"可用档案：{', '.join(known)}"
+        )
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
@@ -193,7 +218,8 @@ def load_settings(profile: str | None = None, **overrides: Any) -> Settings:
         key = ".".join(str(p) for p in first["loc"]) or "(settings)"
         env_name = "BRAIN_" + "__".join(str(p) for p in first["loc"]).upper()
         raise ConfigError(
-            f"配置项 {key} 无效：{first['msg']}", where=f"configs/{profile}.yaml 或环境变量 {env_name}",
+            f"配置项 {key} 无效：{first['msg']}",
+            where=f"configs/{profile}.yaml 或环境变量 {env_name}",
             hint="请按 configs/default.yaml 中的说明修改",
         ) from e
 
@@ -204,7 +230,7 @@ def _env_values() -> dict[str, Any]:
     for name, value in os.environ.items():
         if not name.startswith("BRAIN_") or name in {"BRAIN_PROFILE", "BRAIN_CONFIG_DIR"}:
             continue
-        path = name[len("BRAIN_"):].lower().split("__")
+        path = name[len("BRAIN_") :].lower().split("__")
         node = out
         for part in path[:-1]:
             node = node.setdefault(part, {})

@@ -12,8 +12,16 @@ from pydantic_core import PydanticCustomError
 from ingest.records import Chunk, Citation, Document, SourceKind, normalize_law_name
 
 __all__ = [
-    "Chunk", "Citation", "Document", "Hit", "ScoreParts", "SearchFilters", "SearchRequest", "SearchResponse",
-    "SourceKind", "normalize_law_name",
+    "Chunk",
+    "Citation",
+    "Document",
+    "Hit",
+    "ScoreParts",
+    "SearchFilters",
+    "SearchRequest",
+    "SearchResponse",
+    "SourceKind",
+    "normalize_law_name",
 ]
 
 MAX_QUERY_CHARS = 2000
@@ -30,8 +38,10 @@ class SearchFilters(BaseModel):
 
 
 class SearchRequest(BaseModel):
-    query: str = Field(examples=["邻居装修噪音扰民怎么处理"],
-                       json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS})
+    query: str = Field(
+        examples=["邻居装修噪音扰民怎么处理"],
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS},
+    )
     top_k: int = Field(default=10, ge=1, le=100)
     mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
     filters: SearchFilters = Field(default_factory=SearchFilters)
@@ -43,8 +53,11 @@ class SearchRequest(BaseModel):
         if not v.strip():
             raise PydanticCustomError("query_empty", "查询内容不能为空，请输入要检索的问题或关键词")
         if len(v) > MAX_QUERY_CHARS:
-            raise PydanticCustomError("query_too_long", "查询内容过长（{n} 字），上限 {limit} 字，请精简后重试",
-                                      {"n": len(v), "limit": MAX_QUERY_CHARS})
+            raise PydanticCustomError(
+                "query_too_long",
+                "查询内容过长（{n} 字），上限 {limit} 字，请精简后重试",
+                {"n": len(v), "limit": MAX_QUERY_CHARS},
+            )
         return v
 
 

@@ -41,8 +41,9 @@ def create_app(settings: Settings | None = None, brain: Brain | None = None) -> 
         finally:
             await anyio.to_thread.run_sync(the_brain.close)
 
-    app = FastAPI(title="枫桥智脑 Fengqiao Brain", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+    app = FastAPI(
+        title="枫桥智脑 Fengqiao Brain", version=__version__, description=DESCRIPTION, lifespan=lifespan
+    )
     app.state.brain = the_brain
     app.state.settings = settings
     problems.install(app)

@@ -27,10 +27,23 @@ class Problem(BaseModel):
     errors: list[dict[str, Any]] | None = None
 
 
-def problem_response(request: Request, status: int, title: str, detail: str,
-                     errors: list[dict[str, Any]] | None = None, type_: str = "about:blank") -> JSONResponse:
-    body = Problem(type=type_, title=title, status=status, detail=detail, instance=str(request.url.path),
-                   request_id=getattr(request.state, "request_id", None), errors=errors)
+def problem_response(
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    type_: str = "about:blank",
+) -> JSONResponse:
+    body = Problem(
+        type=type_,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=str(request.url.path),
+        request_id=getattr(request.state, "request_id", None),
+        errors=errors,
+    )
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
 
@@ -42,21 +55,25 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(BrainError)
     async def _brain_error(request: Request, exc: BrainError) -> JSONResponse:
         detail = str(exc)
-        return problem_response(request, exc.http_status, exc.code, detail,
-                                type_=f"https://fengqiao.example/problems/{exc.code}")
+        return problem_response(
+            request, exc.http_status, exc.code, detail, type_=f"https://fengqiao.example/problems/{exc.code}"
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _loc(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type", "")}
-                  for e in exc.errors()]
+        errors = [
+            {"field": _loc(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
         summary = "；".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         return problem_response(request, 422, "invalid_input", f"请求参数不合法：{summary}", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
-        resp = problem_response(request, exc.status_code, titles.get(exc.status_code, "http_error"),
-                                str(exc.detail))
+        resp = problem_response(
+            request, exc.status_code, titles.get(exc.status_code, "http_error"), str(exc.detail)
+        )
         if exc.headers:
             resp.headers.update(exc.headers)
         return resp
@@ -66,4 +83,6 @@ def install(app: FastAPI) -> None:
         import logging
 
         logging.getLogger("brain.api").exception("unhandled error on %s", request.url.path)
-        return problem_response(request, 500, "internal_error", "服务内部错误，已记录；请稍后重试或联系管理员")
+        return problem_response(
+            request, 500, "internal_error", "服务内部错误，已记录；请稍后重试或联系管理员"
+        )

@@ -15,7 +15,9 @@ from brain.service import Brain
 from brain.settings import load_settings
 
 console = Console(stderr=True)
-ProfileOption = typer.Option(None, "--profile", help="配置档案 (configs/<name>.yaml)，默认 BRAIN_PROFILE 或 default")
+ProfileOption = typer.Option(
+    None, "--profile", help="配置档案 (configs/<name>.yaml)，默认 BRAIN_PROFILE 或 default"
+)
 
 
 def make_brain(profile: str | None) -> Brain:

@@ -97,8 +97,12 @@ def kg(
         graph = {"uri": uri, "user": user, "password": password, "database": database, "required": True}
         return GraphService(load_settings(profile, graph=graph)).start()
 
-    result = run(iterations=iterations, statutes_path=corpus / "statutes.jsonl", cases_path=corpus / "cases.jsonl",
-                 make_service=make_service)
+    result = run(
+        iterations=iterations,
+        statutes_path=corpus / "statutes.jsonl",
+        cases_path=corpus / "cases.jsonl",
+        make_service=make_service,
+    )
     typer.echo(format_table(result))
 
 
@@ -114,6 +118,11 @@ def api(
 
     from eval.bench_api import format_table, run
 
-    results = run(clients=clients, duration_s=duration, workers=workers,
-                  index_dir=Path(index_dir) if index_dir else None, log=lambda m: typer.echo(m, err=True))
+    results = run(
+        clients=clients,
+        duration_s=duration,
+        workers=workers,
+        index_dir=Path(index_dir) if index_dir else None,
+        log=lambda m: typer.echo(m, err=True),
+    )
     typer.echo(format_table(results, clients, workers))
