@@ -7,6 +7,7 @@ another area adds later is covered without touching this file.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,18 @@ LOOPBACK = ("127.0.0.1", 50000)
 
 
 @pytest.fixture(scope="module")
-def keyed(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, dict[str, str], KeyStore]:
+def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str], KeyStore]]:
     state = tmp_path_factory.mktemp("auth")
-    settings = load_settings("test", state_dir=str(state), api={"auth": "keys", "ui": False})
+    # Auth is decided before any capability runs, so no graph server is needed: point the graph at a closed
+    # port instead of letting a graph route start (and leave behind) an embedded server on the default port.
+    settings = load_settings(
+        "test", state_dir=str(state), api={"auth": "keys", "ui": False}, graph={"uri": "bolt://127.0.0.1:9"}
+    )
     store = open_key_store(settings)
     keys = {role: store.create(role, f"测试-{role}")[1] for role in ROLES}
-    return TestClient(create_app(settings), client=LOOPBACK), keys, store
+    app = create_app(settings)
+    yield TestClient(app, client=LOOPBACK), keys, store
+    app.state.brain.close()
 
 
 def _operations() -> list[tuple[str, str]]:
