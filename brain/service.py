@@ -146,8 +146,16 @@ class Brain:
         return self.retrieval.get_document(doc_id)
 
     def ingest(self, paths: Sequence[Path], **kwargs: Any) -> Any:
-        """Ingest files into the document store and rebuild the index; per-file report."""
-        return self.retrieval.ingest(paths, **kwargs)
+        """Ingest files into the document store and rebuild the index; per-file report.
+
+        Ingest needs no loaded index: on a fresh state dir, loading first would build the index once for
+        the shipped corpus and then again with the new files. A started service rebuilds and hot-swaps.
+        """
+        if self._retrieval is None:
+            from brain.retrieval.service import RetrievalService
+
+            return RetrievalService(self.settings).ingest(paths, **kwargs)
+        return self._retrieval.ingest(paths, **kwargs)
 
     def build_index(self, **kwargs: Any) -> Any:
         return self.retrieval.build(**kwargs)
