@@ -32,3 +32,38 @@ socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 def tmp_state(tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("BRAIN_STATE_DIR", str(tmp_path))
     return tmp_path
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop, and name, any embedded graph server a test left running under this session's temp dirs.
+
+    The embedded ArcadeDB runs in its own process session so that it survives its starter; a test that forgets
+    ``Brain.close()`` would leave a JVM behind on the CI machine. Tests should close what they start: this only
+    makes a leak visible and keeps it from outliving the run.
+    """
+    import contextlib
+    import signal
+    from pathlib import Path
+
+    try:
+        base = str(session.config._tmp_path_factory.getbasetemp())  # type: ignore[attr-defined]
+    except Exception:
+        return
+    leaked = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "knowledge_graph.server" in cmd and base in cmd:
+            leaked.append(cmd.strip())
+            with contextlib.suppress(OSError):
+                os.kill(int(proc.name), signal.SIGTERM)
+    if leaked:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"warning: stopped {len(leaked)} graph server(s) left running by tests:", yellow=True
+            )
+            for cmd in leaked:
+                reporter.write_line(f"  {cmd}", yellow=True)

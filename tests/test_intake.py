@@ -164,7 +164,13 @@ def test_eval_suite_reports_metrics_unmapped_and_malformed(
 def _llm_brain(llm_settings, **llm):  # type: ignore[no-untyped-def]
     from brain.llm.client import LLMClient
 
-    settings = load_settings("test", llm=llm_settings.model_dump(mode="json") | {"api_key": "test-key"} | llm)
+    # These tests are about the model path; routing degrades cleanly without a graph, so point it at a closed
+    # port rather than start (and risk leaving behind) an embedded server on the default port.
+    settings = load_settings(
+        "test",
+        llm=llm_settings.model_dump(mode="json") | {"api_key": "test-key"} | llm,
+        graph={"uri": "bolt://127.0.0.1:9"},
+    )
     b = Brain(settings)
     b._llm = LLMClient(settings.llm)  # the facade builds it in start(); start() would also load the index
     return b
@@ -174,6 +180,7 @@ def _llm_brain(llm_settings, **llm):  # type: ignore[no-untyped-def]
 def llm_brain(llm_settings, tmp_state):  # type: ignore[no-untyped-def]
     b = _llm_brain(llm_settings)
     yield b
+    b.close()
     b.llm.close()  # type: ignore[union-attr]
 
 
@@ -195,6 +202,7 @@ def test_llm_timeout_falls_back(llm_settings, llm_server, tmp_state) -> None:  #
     llm_brain = _llm_brain(llm_settings, timeout_s=0.5)
     llm_server.set_mode(slow_s=3)
     r = llm_brain.intake("老板拖欠工资三个月不发", precedents=False, mode="llm")
+    llm_brain.close()
     llm_brain.llm.close()  # type: ignore[union-attr]
     assert r.mode == "fallback" and r.classification.dispute_type == "劳动争议"
     assert any("回退" in w for w in r.warnings)
