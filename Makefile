@@ -45,7 +45,7 @@ test: install system-deps ## install and run the whole test-suite (what CI runs)
 test-fast: ## tests without the slow and browser ones
 	$(PY) -m pytest -q -m "not slow and not browser"
 
-lint: ## ruff lint + format check, mypy
+lint: install ## ruff lint + format check, mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -58,6 +58,7 @@ bench: install ## speed benchmarks (tables with baselines measured in the same r
 	$(BRAIN) bench search
 	$(BRAIN) bench kg
 	$(BRAIN) bench intake
+	$(BRAIN) bench api
 
 eval: install ## run the shipped dev sets and write HTML reports under var/reports
 	$(BRAIN) eval run retrieval --data eval/datasets/retrieval_statutes_dev.jsonl --report var/reports/retrieval-statutes
