@@ -7,6 +7,12 @@ not raised, unless ``graph.required``: intake still classifies without the graph
 when the server does. Every query goes through :meth:`run_named`, which turns connection failures into
 :class:`GraphUnavailableError` (HTTP 503); the driver's pool reconnects by itself once the server returns.
 
+A down server is remembered: for ``graph.retry_s`` seconds after a failed connection, request-path queries
+fail at once instead of each paying a connection attempt (DNS lookup, socket, refused connect, the driver's
+pool bookkeeping: ~30 ms of CPU per intake under load, measured with py-spy in ``brain bench api``). One
+caller per period re-probes, and :meth:`status` (``/readyz``, the API's degraded-state refresh) always
+probes, so the service still notices by itself when the server returns.
+
 The typed helpers the agents call per request (routing, strategies, articles, deadlines, taxonomy …) are
 read-through cached: their answers change only when the seed is (re)loaded, while a Bolt round trip costs
 0.5–10 ms on a loaded machine. Every load writes a new ``Meta {key: 'seed'}.version``; the cache reads it
@@ -90,6 +96,7 @@ class GraphService:
         self._server: EmbeddedServer | None = None
         self._lock = threading.Lock()
         self._last_error: str | None = None
+        self._down_until = 0.0  # monotonic time before which request-path queries fail fast; 0 = up
         self._cache = _SeedCache(self.graph.cache_check_s)
 
     # ------------------------------------------------------------------ lifecycle
@@ -156,7 +163,7 @@ class GraphService:
     # ------------------------------------------------------------------ health and data
     def status(self) -> dict[str, Any]:
         try:
-            self._run("RETURN 1 AS ok", {})
+            self._run("RETURN 1 AS ok", {}, probe=True)
         except GraphUnavailableError as e:
             return {"ok": False, "detail": e.message, "error": self._last_error, "uri": self.uri}
         return {"ok": True, "detail": "已连接", "uri": self.uri, "database": self.database}
@@ -217,20 +224,34 @@ class GraphService:
             "知识图谱服务暂时不可用，无法完成需要图谱的操作", where=self.uri, hint=_HINT
         )
 
-    def _run(self, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def _run(self, cypher: str, params: dict[str, Any], *, probe: bool = False) -> list[dict[str, Any]]:
+        """Run one auto-commit read. While the server is known to be down (see the module docstring), fail
+        fast unless ``probe``; the first caller after ``graph.retry_s`` re-probes, the others keep failing
+        fast until it has its answer."""
         from neo4j import READ_ACCESS
         from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
+        if self._down_until and not probe:
+            with self._lock:
+                now = time.monotonic()
+                if now < self._down_until:
+                    raise GraphUnavailableError(
+                        "知识图谱服务暂时不可用，无法完成需要图谱的操作", where=self.uri, hint=_HINT
+                    )
+                self._down_until = now + self.graph.retry_s  # this caller probes
         try:
             driver = self._connect()
             # Auto-commit read: no transaction-function retries, so a down server fails fast.
             with driver.session(database=self.database, default_access_mode=READ_ACCESS) as session:
                 rows = [r.data() for r in session.run(cypher, params)]
         except (ServiceUnavailable, SessionExpired, AuthError, DriverError, OSError) as e:
+            if self.graph.retry_s > 0:
+                self._down_until = time.monotonic() + self.graph.retry_s
             raise self._unavailable(e) from e
         except Neo4jError as e:
             raise GraphUnavailableError("图谱查询执行失败", where=self.uri, hint=str(e.message)) from e
         self._last_error = None
+        self._down_until = 0.0
         return rows
 
     # ------------------------------------------------------------------ seed-version cache

@@ -56,6 +56,12 @@ class GraphSettings(BaseModel):
     cache_check_s: float = Field(
         default=2.0, ge=0, description="seed-version check period of GraphService's cache; 0 = no cache"
     )
+    retry_s: float = Field(
+        default=3.0,
+        ge=0,
+        description="while the graph is unreachable, request-path calls fail fast and re-probe at most this "
+        "often (status() always probes); 0 = try on every call",
+    )
 
 
 class LLMSettings(BaseModel):
@@ -102,6 +108,12 @@ class APISettings(BaseModel):
         default=86_400, gt=0, description="how long Idempotency-Key replays live"
     )
     json_logs: bool = Field(default=True, description="one JSON object per log line, personal data redacted")
+    compute_threads: int = Field(
+        default=2,
+        ge=1,
+        description="threads per server process running CPU-bound route work (intake, search); requests "
+        "beyond queue in order — more threads only contend for the GIL and stretch the latency tail",
+    )
 
 
 class IntakeSettings(BaseModel):

@@ -1,7 +1,7 @@
 """``brain bench api``: bounded load on a real server over loopback, and the live-server helper the API tests use.
 
-The server is a real ``uvicorn`` process (``--workers N``) in API-key mode with the full middleware (auth,
-rate limiting, audit committed per call, metrics, redacting logs). The load generator is ``N`` asyncio
+The server is real ``uvicorn`` (N workers via :mod:`brain.api.workers`, one socket each) in API-key mode
+with the full middleware (auth, rate limiting, audit committed per call, metrics, redacting logs). The load generator is ``N`` asyncio
 clients (a minimal keep-alive HTTP/1.1 client) for a fixed time; it runs on the same machine, so on 2 cores the client competes with the
 server for CPU — the numbers are a floor, not a ceiling. The baseline, measured in the same run, is
 ``GET /healthz`` through the same server (no audit, no work): the cost of HTTP + middleware alone.
@@ -75,8 +75,8 @@ def ensure_index(index_dir: Path, timeout_s: float = 600) -> None:
 
 @dataclass
 class LiveServer:
-    """A real ``uvicorn`` serving ``brain.api.app:create_app`` on a free loopback port, in its own process
-    group. ``env`` overrides settings (``BRAIN_...``); stderr (the JSON log) goes to ``log_path``."""
+    """A real ``uvicorn`` serving ``brain.api.app:create_app`` on a free loopback port (``workers > 1``:
+    :mod:`brain.api.workers`), in its own process group. ``env`` overrides settings (``BRAIN_...``); stderr (the JSON log) goes to ``log_path``."""
 
     state_dir: Path
     env: dict[str, str] = field(default_factory=dict)
@@ -104,22 +104,19 @@ class LiveServer:
         }
         env.setdefault("BRAIN_PROFILE", "test")
         self.log_path = self.log_path or self.state_dir / f"server-{self.port}.log"
-        cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "brain.api.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--workers",
-            str(self.workers),
-            "--no-access-log",
-            "--log-level",
-            "info",
-        ]
+        if self.workers > 1:  # one SO_REUSEPORT socket per worker: connections spread evenly (see the module)
+            cmd = [sys.executable, "-m", "brain.api.workers", "--port", str(self.port)]
+            cmd += ["--workers", str(self.workers)]
+        else:
+            cmd = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "brain.api.app:create_app",
+                "--factory",
+                "--no-access-log",
+            ]
+            cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "info"]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -311,7 +308,9 @@ def run(
         env["BRAIN_RETRIEVAL__INDEX_DIR"] = str(index_dir)
     settings = load_settings("test", state_dir=str(state))
     key = open_key_store(settings).create("system", "bench")[1]
-    log(f"starting uvicorn with {workers} worker(s) under {state} (index: {index_dir or 'built on start'}) …")
+    log(
+        f"starting the server with {workers} worker(s) under {state} (index: {index_dir or 'built on start'}) …"
+    )
     server = LiveServer(state, env=env, workers=workers).start()
     try:
         # warm-up: first calls load models and indices in every worker
@@ -340,7 +339,7 @@ def run(
 
 def format_table(results: list[LoadResult], clients: int, workers: int) -> str:
     lines = [
-        f"API load on loopback: {clients} concurrent clients, uvicorn --workers {workers}, "
+        f"API load on loopback: {clients} concurrent clients, {workers} server worker(s), "
         f"{os.cpu_count()} CPUs (client and server share them), API-key auth + audit per call",
         f"{'load':<42}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}  statuses",
     ]

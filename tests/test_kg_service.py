@@ -79,6 +79,51 @@ def test_unreachable_server_does_not_raise_unless_required(tmp_path: Path) -> No
     strict.close()
 
 
+def test_down_server_is_remembered_and_reprobed(tmp_path: Path) -> None:
+    """While the server is down, request-path queries fail without a connection attempt; status() always
+    probes, and one caller re-probes once graph.retry_s has passed. Connection attempts are counted by a real
+    listener that accepts and hangs up (the driver's handshake then fails as against a dead server)."""
+    import socket
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    accepted = 0
+
+    def accept() -> None:
+        nonlocal accepted
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted += 1
+            conn.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    port = listener.getsockname()[1]
+    service = GraphService(graph_settings(tmp_path, uri=f"bolt://127.0.0.1:{port}", retry_s=0.5))
+    try:
+        service.start()
+        assert accepted >= 1  # start-up tried
+        tried = accepted
+        for _ in range(20):
+            with pytest.raises(GraphUnavailableError):
+                service.run_named("taxonomy")
+        assert accepted == tried  # failed fast: no new connection
+        assert service.status()["ok"] is False and accepted > tried  # the health probe always connects
+        tried = accepted
+        time.sleep(0.6)
+        with pytest.raises(GraphUnavailableError):
+            service.run_named("taxonomy")  # the period is over: this caller re-probes
+        assert accepted > tried
+    finally:
+        service.close()
+        listener.close()
+
+
 def test_stale_pid_file_is_ignored(tmp_path: Path) -> None:
     from knowledge_graph.server import EmbeddedServer
 

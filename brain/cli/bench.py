@@ -110,7 +110,7 @@ def kg(
 def api(
     clients: int = typer.Option(64, "--clients", min=1, help="并发客户端数"),
     duration: float = typer.Option(30, "--duration", min=1, help="压测时长（秒）"),
-    workers: int = typer.Option(2, "--workers", min=1, help="uvicorn 工作进程数"),
+    workers: int = typer.Option(2, "--workers", min=1, help="服务工作进程数"),
     index_dir: str = typer.Option(None, "--index-dir", help="已建好的索引目录（缺省则服务启动时新建）"),
 ) -> None:
     """HTTP 接口压测：本机回环上受理与检索混合负载的吞吐与 p50/p99，/healthz 为同场基线。"""
