@@ -67,6 +67,15 @@ def test_negated_signal_does_not_raise_risk(brain: Brain) -> None:
     assert r.level == "蓝" and not r.signals
 
 
+def test_a_threat_is_not_reported_as_a_fight_that_happened(brain: Brain) -> None:
+    threat = {
+        s.name for s in brain.classify("楼上邻居半夜装修，说了多次不听，昨天还扬言要动手打人").risk.signals
+    }
+    assert "扬言报复" in threat and "已发生肢体冲突" not in threat
+    fight = {s.name for s in brain.classify("昨天两家为排水沟打起来了，我父亲被打伤住院").risk.signals}
+    assert "已发生肢体冲突" in fight
+
+
 def test_group_and_repeat_petition_signals(brain: Brain) -> None:
     r = brain.classify("几十个农民工集体讨薪，包工头跑了，我们已经多次上访").risk
     names = {s.name for s in r.signals}

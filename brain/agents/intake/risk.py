@@ -31,17 +31,28 @@ _EXTRA: dict[str, tuple[str, ...]] = {
 }
 
 
+# Signals named 已发生… state a fact; "扬言要动手打人" is a threat (caught by 扬言报复), not a fight that happened.
+_INTENT = ("扬言要", "扬言", "威胁要", "威胁", "说要", "想要", "要", "准备", "打算", "企图")
+
+
 def _negated(text: str, start: int) -> bool:
     window = text[max(0, start - 3) : start]
     return any(window.endswith(n) for n in _NEGATION)
 
 
+def _intended(text: str, start: int) -> bool:
+    """The keyword names something only threatened or planned ("扬言要动手打人", "准备打人")."""
+    window = text[max(0, start - 5) : start]
+    return any(window.endswith(m) or window.endswith(m + "动手") for m in _INTENT)
+
+
 def detect_signals(text: str, rules: Sequence[SignalRule]) -> list[RiskSignal]:
     found: list[RiskSignal] = []
     for rule in rules:
+        factual = rule.name.startswith("已发生")
         for kw in (*rule.keywords, *_EXTRA.get(rule.name, ())):
             start = text.find(kw)
-            while start != -1 and _negated(text, start):
+            while start != -1 and (_negated(text, start) or (factual and _intended(text, start))):
                 start = text.find(kw, start + 1)
             if start != -1:
                 lo, hi = max(0, start - 8), min(len(text), start + len(kw) + 8)
