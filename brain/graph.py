@@ -42,6 +42,7 @@ from knowledge_graph.server import EmbeddedServer
 
 log = logging.getLogger(__name__)
 
+_DOWN = "知识图谱服务暂时不可用，无法完成需要图谱的操作"  # every request-path failure to reach the server
 _HINT = "请运行 `brain kg serve` 启动图谱服务，或检查配置 graph.uri / graph.bolt_port；服务恢复后会自动重连"
 
 T = TypeVar("T")
@@ -220,9 +221,7 @@ class GraphService:
 
     def _unavailable(self, e: Exception) -> GraphUnavailableError:
         self._last_error = f"{type(e).__name__}: {e}"
-        return GraphUnavailableError(
-            "知识图谱服务暂时不可用，无法完成需要图谱的操作", where=self.uri, hint=_HINT
-        )
+        return GraphUnavailableError(_DOWN, where=self.uri, hint=_HINT)
 
     def _run(self, cypher: str, params: dict[str, Any], *, probe: bool = False) -> list[dict[str, Any]]:
         """Run one auto-commit read. While the server is known to be down (see the module docstring), fail
@@ -235,9 +234,7 @@ class GraphService:
             with self._lock:
                 now = time.monotonic()
                 if now < self._down_until:
-                    raise GraphUnavailableError(
-                        "知识图谱服务暂时不可用，无法完成需要图谱的操作", where=self.uri, hint=_HINT
-                    )
+                    raise GraphUnavailableError(_DOWN, where=self.uri, hint=_HINT)
                 self._down_until = now + self.graph.retry_s  # this caller probes
         try:
             driver = self._connect()

@@ -33,7 +33,6 @@ class Brain:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or load_settings()
         self._lock = threading.Lock()
-        self._started = False
         self._retrieval: RetrievalService | None = None
         self._graph: GraphService | None = None
         self._llm: LLMClient | None = None
@@ -43,24 +42,26 @@ class Brain:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, *, graph: bool = True) -> Brain:
-        """Load everything once. Safe to call twice. ``graph=False`` skips the graph (CLI search only)."""
-        with self._lock:
-            if self._started:
-                return self
-            from brain.retrieval.service import RetrievalService
+        """Load what is not loaded yet; safe to call again. ``graph=False`` skips the graph (CLI search).
 
-            self._retrieval = RetrievalService(self.settings)
-            self._retrieval.load()
-            if graph:
+        Each part is checked on its own: a caller that touched ``retrieval`` first (which starts the index
+        alone) still gets the graph and the LLM client from a later ``start()``."""
+        with self._lock:
+            if self._retrieval is None:
+                from brain.retrieval.service import RetrievalService
+
+                retrieval = RetrievalService(self.settings)
+                retrieval.load()
+                self._retrieval = retrieval
+            if graph and self._graph is None:
                 from brain.graph import GraphService
 
                 self._graph = GraphService(self.settings)
                 self._graph.start()  # never raises for an unreachable server unless graph.required
-            if self.settings.llm.backend != "none":
+            if self._llm is None and self.settings.llm.backend != "none":
                 from brain.llm.client import LLMClient
 
                 self._llm = LLMClient(self.settings.llm)
-            self._started = True
             return self
 
     def close(self) -> None:
@@ -72,7 +73,7 @@ class Brain:
                         close()
                     except Exception:  # closing must not mask the reason we are shutting down
                         log.exception("error while closing %s", type(part).__name__)
-            self._started = False
+            self._chat = self._graph = self._retrieval = self._llm = None
 
     def __enter__(self) -> Brain:
         return self.start()

@@ -30,6 +30,7 @@ import yaml
 import prompts
 from brain.llm.client import _load_redactor
 from brain.llm.thinking import strip_think
+from eval.metrics import percentiles
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CATEGORIES = [
@@ -98,7 +99,8 @@ class LevelResult:
 
     def row(self) -> dict[str, Any]:
         good = [o for o in self.outcomes if o.ok]
-        ttfts = sorted(o.ttft_s for o in good)
+        # no successful request: 0 rather than NaN, so the table still prints as numbers
+        ttft = percentiles([o.ttft_s for o in good], (50, 99)) if good else {"p50": 0.0, "p99": 0.0}
         decode = [
             (o.tokens - 1) / (o.total_s - o.ttft_s) for o in good if o.tokens > 1 and o.total_s > o.ttft_s
         ]
@@ -107,20 +109,13 @@ class LevelResult:
             "concurrency": self.concurrency,
             "requests": len(self.outcomes),
             "errors": len(self.outcomes) - len(good),
-            "ttft_p50_ms": _pct(ttfts, 50) * 1000,
-            "ttft_p99_ms": _pct(ttfts, 99) * 1000,
+            "ttft_p50_ms": ttft["p50"] * 1000,
+            "ttft_p99_ms": ttft["p99"] * 1000,
             "output_tok_s": sum(o.tokens for o in good) / self.wall_s if self.wall_s else 0.0,
             "stream_decode_tok_s": statistics.median(decode) if decode else 0.0,
             "req_s": len(good) / self.wall_s if self.wall_s else 0.0,
             "schema_valid": (sum(bool(o.schema_valid) for o in intake) / len(intake)) if intake else None,
         }
-
-
-def _pct(values: list[float], p: float) -> float:
-    if not values:
-        return 0.0
-    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
-    return values[k]
 
 
 def _corpus_texts(kind: str, limit: int) -> list[dict[str, Any]]:

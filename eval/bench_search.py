@@ -85,14 +85,13 @@ def synthesise(real: list[str], n: int, seed: int = 7) -> list[str]:
 
 
 def load_queries(limit: int) -> list[str]:
-    import json
+    from eval.dataset import load_jsonl
+    from eval.retrieval import RetrievalCase
 
     root = Path(__file__).resolve().parent / "datasets"
     queries: list[str] = []
     for name in ("retrieval_statutes_dev.jsonl", "retrieval_cjrc_dev.jsonl"):
-        for line in (root / name).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                queries.append(json.loads(line)["query"][:200])
+        queries += [c.query[:200] for c in load_jsonl(root / name, RetrievalCase).cases]
     random.Random(3).shuffle(queries)
     return queries[:limit]
 
@@ -155,10 +154,7 @@ def bench_size(
     def hybrid(q: str) -> Any:
         b = bm25.search(expand_query(tokenize(q)), k)
         d = dense.search(embedder.encode([q])[0], k)
-        if r.fusion == "weighted":
-            fused = fusion.weighted(b, d, r.dense_weight)
-        else:
-            fused = fusion.rrf([b, d], r.rrf_k)
+        fused = fusion.fuse(b, d, r)
         return sorted(fused.items(), key=lambda kv: -kv[1])[:10]
 
     for name, fn in (

@@ -39,12 +39,12 @@ from brain.types import Citation, SearchFilters, SearchRequest, normalize_law_na
 from eval.dataset import load_jsonl
 from eval.metrics import METRICS_VERSION, percentiles
 from eval.report import print_result
+from ingest.statute import cn_to_int
 
 STATUTES = REPO_ROOT / "data" / "corpus" / "statutes.jsonl"
 NO_BASIS_FLAG = "no_basis"
 WARM_UP = "邻里纠纷怎么调解？"
 _NAMED = re.compile(r"《([^《》]{1,80})》第([0-9]+|[零〇一二两三四五六七八九十百千]+)条")
-_CN = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 
 
 class Expected(BaseModel):
@@ -62,22 +62,6 @@ class ChatCase(BaseModel):
     id: str
     question: str = Field(min_length=1, max_length=2000)
     expected: Expected
-
-
-def chinese_int(s: str) -> int:
-    """第一千零七十九条 -> 1079 (what a model writes); Arabic digits pass through."""
-    if s.isdigit():
-        return int(s)
-    total, section = 0, 0
-    digit = 0
-    for ch in s:
-        if ch in _CN:
-            digit = _CN[ch]
-        else:
-            unit = {"十": 10, "百": 100, "千": 1000}[ch]
-            section += (digit or 1) * unit
-            digit = 0
-    return total + section + digit
 
 
 @lru_cache(maxsize=1)
@@ -108,9 +92,9 @@ def cited_articles(answer: str, sources: list[dict[str, Any]]) -> set[tuple[str,
         if s.get("kind") == "statute" and s.get("n") in used:
             m = _NAMED.search(s.get("citation", ""))
             if m:
-                out.add((normalize_law_name(m.group(1)), chinese_int(m.group(2))))
+                out.add((normalize_law_name(m.group(1)), cn_to_int(m.group(2))))
     for law, art in _NAMED.findall(own_words):
-        out.add((normalize_law_name(law), chinese_int(art)))
+        out.add((normalize_law_name(law), cn_to_int(art)))
     return out
 
 

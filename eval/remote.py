@@ -63,18 +63,17 @@ class RemoteBrain:
 
     # ------------------------------------------------------------------ the methods the suites call
     def search(self, request: SearchRequest) -> SearchResponse:
-        r = self._post("/v1/search", request.model_dump(mode="json", exclude_none=True))
-        return SearchResponse.model_validate(self._post_ok(r, "/v1/search"))
+        body = request.model_dump(mode="json", exclude_none=True)
+        return SearchResponse.model_validate(self._post("/v1/search", body))
 
     def draft_agreement(self, request: AgreementRequest | dict[str, Any]) -> AgreementDraft:
         body = request.model_dump(mode="json") if isinstance(request, AgreementRequest) else request
-        r = self._post("/v1/agreements/draft", body)
-        return AgreementDraft.model_validate(self._post_ok(r, "/v1/agreements/draft"))
+        return AgreementDraft.model_validate(self._post("/v1/agreements/draft", body))
 
     def chat(self, thread_id: str | None, message: str, **_: Any) -> Iterator[ChatEvent]:
         """One non-streamed turn, replayed as the ``sources`` and ``done`` events the in-process chat yields."""
         body = {"message": message, "thread_id": thread_id or None, "stream": False}
-        data = self._post_ok(self._post("/v1/chat", body), "/v1/chat")
+        data = self._post("/v1/chat", body)
         yield ChatEvent(event="sources", data={"sources": data.get("sources", [])})
         yield ChatEvent(
             event="done",
@@ -95,14 +94,15 @@ class RemoteBrain:
         )
 
     # ------------------------------------------------------------------ helpers
-    def _post(self, route: str, body: Any) -> httpx.Response:
-        """POST, waiting out the server's per-key rate limit (429 + Retry-After) a bounded number of times:
-        an evaluation set of hundreds of cases is a legitimate burst, not an error."""
+    def _post(self, route: str, body: Any) -> Any:
+        """POST and return the JSON answer, waiting out the server's per-key rate limit (429 + Retry-After)
+        a bounded number of times: an evaluation set of hundreds of cases is a legitimate burst, not an
+        error. Any other error status (or a 429 past the bound) raises :class:`RemoteError`."""
         waited = 0.0
         while True:
             r = self._http.post(route, json=body)
             if r.status_code != 429 or waited >= MAX_RATE_LIMIT_WAIT_S:
-                return r
+                return self._ok(r, route)
             try:
                 delay = float(r.headers.get("retry-after", "1"))
             except ValueError:
@@ -111,7 +111,7 @@ class RemoteBrain:
             time.sleep(delay)
             waited += delay
 
-    def _post_ok(self, r: httpx.Response, route: str) -> Any:
+    def _ok(self, r: httpx.Response, route: str) -> Any:
         if r.status_code >= 400:
             try:
                 body = r.json()

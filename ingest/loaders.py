@@ -52,12 +52,8 @@ OcrProvider = Callable[[], OcrEngine]
 
 def load_file(path: Path, data: bytes, doc_id: str, *, ocr: OcrProvider, pdf_dpi: int = 200) -> Loaded:
     """Turn the bytes of ``path`` into documents with ids derived from ``doc_id``."""
+    check_supported(path)
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise IngestFileError(
-            f"不支持的文件类型「{suffix or '无扩展名'}」",
-            hint=f"请转换为以下格式之一后再导入：{' '.join(SUPPORTED_SUFFIXES)}",
-        )
     if not data.strip():
         raise IngestFileError(
             "文件为空（0 字节或只有空白）", hint="检查导出或扫描是否成功，重新生成文件后再导入"
@@ -83,6 +79,15 @@ def load_file(path: Path, data: bytes, doc_id: str, *, ocr: OcrProvider, pdf_dpi
         pages=len(frames),
         ocr_pages=list(range(1, len(frames) + 1)),
     )
+
+
+def check_supported(path: Path) -> None:
+    """Refuse a file type no loader reads, naming the ones that are read."""
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise IngestFileError(
+            f"不支持的文件类型「{path.suffix or '无扩展名'}」",
+            hint=f"请转换为以下格式之一后再导入：{' '.join(SUPPORTED_SUFFIXES)}",
+        )
 
 
 def decode_text(data: bytes) -> str:

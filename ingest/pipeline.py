@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from ingest.chunking import chunk_document
 from ingest.errors import IngestFileError
-from ingest.loaders import SUPPORTED_SUFFIXES, load_file
+from ingest.loaders import check_supported, load_file
 from ingest.ocr import OcrEngine, get_engine
 from ingest.store import DocumentStore
 
@@ -131,11 +131,7 @@ def _one(path: Path, store: DocumentStore, ocr: Callable[[], OcrEngine], pdf_dpi
         raise IngestFileError(f"路径不存在：{path}", hint="检查路径拼写，或确认文件未被移动")
     if not path.is_file():
         raise IngestFileError(f"不是普通文件：{path}", hint="请指定文件或文件夹")
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:  # before reading: it may be a large binary
-        raise IngestFileError(
-            f"不支持的文件类型「{path.suffix or '无扩展名'}」",
-            hint=f"请转换为以下格式之一后再导入：{' '.join(SUPPORTED_SUFFIXES)}",
-        )
+    check_supported(path)  # before reading: it may be a large binary
     try:
         data = path.read_bytes()
     except OSError as e:

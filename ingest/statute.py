@@ -171,7 +171,7 @@ def article_label(number: int, suffix: int | None = None) -> str:
 
 
 _IN_FORCE_LINE_RE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日\s*(?:起)?施行")
-_IN_FORCE_CLAUSE_RE = re.compile(r"本(?:法|条例|规定|解释|规则|办法)自(\d{4})年(\d{1,2})月(\d{1,2})日起施行")
+IN_FORCE_CLAUSE_RE = re.compile(r"本(?:法|条例|规定|解释|规则|办法)自(\d{4})年(\d{1,2})月(\d{1,2})日起施行")
 
 
 def stated_effective_date(text: str) -> date | None:
@@ -179,7 +179,7 @@ def stated_effective_date(text: str) -> date | None:
     '本法自…起施行' clause. None when it states neither (e.g. '自公布之日起施行')."""
     first = ARTICLE_RE.search(text)
     head = text[: first.start()] if first else ""
-    m = _IN_FORCE_LINE_RE.search(head) or _IN_FORCE_CLAUSE_RE.search(text)
+    m = _IN_FORCE_LINE_RE.search(head) or IN_FORCE_CLAUSE_RE.search(text)
     if not m:
         return None
     try:

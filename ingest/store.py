@@ -93,9 +93,6 @@ class DocumentStore:
                         seen.add(doc.id)
                         yield doc
 
-    def __len__(self) -> int:
-        return sum(len(e.doc_ids) for e in self.manifest().values())
-
     # ---------------------------------------------------------------- writing
     def put(self, source: str, sha256: str, documents: list[Document], *, chunks: int, method: str,
             size: int) -> ManifestEntry:  # fmt: skip
@@ -113,15 +110,6 @@ class DocumentStore:
             self._write_manifest(manifest)
             self._collect_garbage(manifest)
         return entry
-
-    def remove(self, source: str) -> bool:
-        with self._writing():
-            manifest = self.manifest()
-            if manifest.pop(source, None) is None:
-                return False
-            self._write_manifest(manifest)
-            self._collect_garbage(manifest)
-            return True
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:

@@ -19,6 +19,7 @@ so that the load of a shared machine falls on all queries alike.
 
 from __future__ import annotations
 
+import functools
 import statistics
 import tempfile
 import time
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eval.metrics import percentiles
 from knowledge_graph.loader import load
 from knowledge_graph.queries import NAMED_QUERIES
 from knowledge_graph.server import EmbeddedServer, free_port
@@ -55,15 +57,6 @@ class BenchResult:
     timings: list[Timing]
     iterations: int = 0
     cache: dict[str, Any] | None = None  # the service's cache_info() after the run
-
-
-def _p(samples: list[float], q: float) -> float:
-    s = sorted(samples)
-    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
-
-
-def _bound(helper: Callable[..., Any], kwargs: dict[str, Any]) -> Callable[[], Any]:
-    return lambda: helper(**kwargs)
 
 
 def run(
@@ -101,7 +94,7 @@ def run(
             if make_service is not None:
                 service = make_service(uri, "root", password, "bench")
                 for name in getattr(service, "CACHED_HELPERS", ()):
-                    calls[name] = _bound(getattr(service, name), NAMED_QUERIES[name].example)
+                    calls[name] = functools.partial(getattr(service, name), **NAMED_QUERIES[name].example)
 
             wall: dict[str, list[float]] = {n: [] for n, _, _ in queries}
             srv: dict[str, list[float]] = {n: [] for n, _, _ in queries}
@@ -129,11 +122,11 @@ def run(
                 Timing(
                     name,
                     statistics.median(wall[name]),
-                    _p(wall[name], 0.99),
+                    percentiles(wall[name], (99,))["p99"],
                     rows[name],
                     server_p50_ms=statistics.median(srv[name]),
                     cached_p50_ms=statistics.median(cached[name]) if name in cached else None,
-                    cached_p99_ms=_p(cached[name], 0.99) if name in cached else None,
+                    cached_p99_ms=percentiles(cached[name], (99,))["p99"] if name in cached else None,
                 )
                 for name, _, _ in queries
             ]

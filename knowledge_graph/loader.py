@@ -433,7 +433,7 @@ def _statements(seed: Seed, name: str) -> list[tuple[str, list[dict[str, Any]]]]
         types = rows("dispute_types")
         out.append(
             (
-                "UNWIND $rows AS r MERGE (n:DisputeType {name: r.key}) SET n += r.props",
+                WRITES["merge_nodes"].format(label="DisputeType", key=NODE_KEYS["DisputeType"]),
                 [
                     {
                         "key": t.name,

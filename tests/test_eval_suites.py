@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from brain.cli import app
 from brain.service import Brain
 from brain.settings import load_settings
-from eval.chat import chinese_int, cited_articles, statute_status
+from eval.chat import cited_articles, statute_status
+from ingest.statute import cn_to_int as chinese_int
 
 REPO = Path(__file__).resolve().parents[1]
 DATASETS = REPO / "eval" / "datasets"

@@ -189,8 +189,7 @@ def _llm_brain(llm_settings, **llm):  # type: ignore[no-untyped-def]
 def llm_brain(llm_settings, tmp_state):  # type: ignore[no-untyped-def]
     b = _llm_brain(llm_settings)
     yield b
-    b.close()
-    b.llm.close()  # type: ignore[union-attr]
+    b.close()  # also closes the LLM client
 
 
 @pytest.mark.slow
@@ -211,8 +210,7 @@ def test_llm_timeout_falls_back(llm_settings, llm_server, tmp_state) -> None:  #
     llm_brain = _llm_brain(llm_settings, timeout_s=0.5)
     llm_server.set_mode(slow_s=3)
     r = llm_brain.intake("老板拖欠工资三个月不发", precedents=False, mode="llm")
-    llm_brain.close()
-    llm_brain.llm.close()  # type: ignore[union-attr]
+    llm_brain.close()  # also closes the LLM client
     assert r.mode == "fallback" and r.classification.dispute_type == "劳动争议"
     assert any("回退" in w for w in r.warnings)
 

@@ -17,12 +17,14 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
 from ingest.records import Document, normalize_law_name
-from ingest.statute import article_label, find_articles
+from ingest.statute import IN_FORCE_CLAUSE_RE, article_label, find_articles
+from ingest.store import atomic_write
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "data" / "corpus"
@@ -39,7 +41,6 @@ SUPERSEDED: dict[str, str] = {
 
 _DATE_RE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 _FILE_DATE_RE = re.compile(r"\((\d{4})-(\d{2})-(\d{2})\)\.md$")
-_IN_FORCE_CLAUSE_RE = re.compile(r"本(?:法|条例|规定|解释|规则)自(\d{4})年(\d{1,2})月(\d{1,2})日起施行")
 
 
 def _split_header(text: str) -> tuple[str, str]:
@@ -64,7 +65,7 @@ def _effective_date(path: Path, header: str, body: str) -> date | None:
     # Amended if the header records a 修正/修订, or more than one adoption (司法解释 amended in 2020 list
     # their 2009 and 2020 审判委员会 meetings as two 通过 lines).
     amended = any(k in header for k in ("修正", "修订", "修改")) or header.count("通过") > 1
-    if not amended and (m := _IN_FORCE_CLAUSE_RE.search(body)):
+    if not amended and (m := IN_FORCE_CLAUSE_RE.search(body)):
         return _to_date(m)
     if m := _FILE_DATE_RE.search(path.name):
         return _to_date(m)
@@ -275,8 +276,7 @@ def build(shared_data: Path) -> dict[str, list[Document]]:
     statutes = build_statutes(laws)
     cases = build_lawref_cases(laws / "案例") + build_cjrc_cases(shared_data / "cjrc")
     for name, docs in (("statutes", statutes), ("cases", cases)):
-        ids = [d.id for d in docs]
-        dupes = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) != len(ids) else []
+        dupes = sorted(i for i, n in Counter(d.id for d in docs).items() if n > 1)
         if dupes:
             raise SystemExit(f"{name}: duplicate ids {dupes[:5]}")
     return {"statutes": statutes, "cases": cases}
@@ -298,27 +298,16 @@ def main(argv: list[str] | None = None) -> int:
             if not target.exists() or target.read_text(encoding="utf-8") != content:
                 stale.append(str(target))
         else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".jsonl.tmp")
-            tmp.write_text(content, encoding="utf-8")
-            tmp.replace(target)
+            atomic_write(target, content.encode("utf-8"))
         print(f"{name}: {len(docs)} records -> {target}")
-    for law, n in _counts(corpus["statutes"], lambda d: d.law or ""):
+    for law, n in Counter(d.law or "" for d in corpus["statutes"]).items():
         print(f"  {law}: {n}")
-    for src, n in _counts(corpus["cases"], lambda d: (d.source or "").split(":")[0].split("@")[0]):
+    for src, n in Counter((d.source or "").split(":")[0].split("@")[0] for d in corpus["cases"]).items():
         print(f"  {src}: {n}")
     if stale:
         print("out of date: " + ", ".join(stale), file=sys.stderr)
         return 1
     return 0
-
-
-def _counts(docs: list[Document], key: Callable[[Document], str]) -> list[tuple[str, int]]:
-    out: dict[str, int] = {}
-    for d in docs:
-        k = key(d)
-        out[k] = out.get(k, 0) + 1
-    return list(out.items())
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from brain.agents.intake import classifier as clf  # noqa: E402
-from brain.agents.intake.taxonomy import TaxonomyIndex, load_taxonomy  # noqa: E402
+from brain.agents.intake.taxonomy import SEED_DIR, TaxonomyIndex, load_taxonomy, read_seed_rows  # noqa: E402
 
 SHARED = Path("/work/shared/data")
 OUT_SETS = REPO / "eval" / "datasets"
@@ -118,9 +118,6 @@ CHAPTER_MAP: dict[str, str] = {
 CASE_FOLDERS = {"劳动人事": "劳动争议", "消费购物": "消费纠纷", "行政协议诉讼": "行政争议"}
 
 
-SPLIT_SETS = ("intake_lawbench_2-4", "intake_tipdm_level1", "intake_cjrc_test")
-
-
 def _bucket(case_id: str, salt: str) -> int:
     """A stable pseudo-random number per case id (sha256; unaffected by file order or Python's hash seed)."""
     return int(hashlib.sha256(f"{salt}:{case_id}".encode()).hexdigest()[:8], 16)
@@ -161,17 +158,10 @@ def lawbench_24(tax: TaxonomyIndex) -> tuple[list[dict], Counter[str]]:
     return rows, unmapped
 
 
-def tipdm_domain_map(tax: TaxonomyIndex) -> dict[str, str]:
+def tipdm_domain_map() -> dict[str, str]:
     """A hotline category maps to a type only when exactly one level-1 type lists it under ``domains``."""
-    raw = json.loads(
-        json.dumps(
-            __import__("yaml").safe_load(
-                (REPO / "knowledge_graph/seed/dispute_types.yaml").read_text(encoding="utf-8")
-            )
-        )
-    )
     owners: dict[str, list[str]] = {}
-    for row in raw["dispute_types"]:
+    for row in read_seed_rows(SEED_DIR / "dispute_types.yaml", "dispute_types"):
         if row.get("parent"):
             continue
         for d in row.get("domains") or []:
@@ -180,7 +170,7 @@ def tipdm_domain_map(tax: TaxonomyIndex) -> dict[str, str]:
 
 
 def tipdm_level1(tax: TaxonomyIndex) -> tuple[list[dict], Counter[str]]:
-    mapping = tipdm_domain_map(tax)
+    mapping = tipdm_domain_map()
     rows, unmapped = [], Counter[str]()
     for line in (SHARED / "tipdm2020/messages_labeled_level1.jsonl").open(encoding="utf-8"):
         r = json.loads(line)
@@ -219,6 +209,15 @@ def cjrc(tax: TaxonomyIndex, split: str) -> tuple[list[dict], Counter[str]]:
                 }
             )
     return rows, unmapped
+
+
+def reported_sets(tax: TaxonomyIndex) -> dict[str, tuple[list[dict], Counter[str]]]:
+    """The shipped dev sets by file stem, each as (rows, unmapped source labels); split by ``is_tune``."""
+    return {
+        "intake_lawbench_2-4": lawbench_24(tax),
+        "intake_tipdm_level1": tipdm_level1(tax),
+        "intake_cjrc_test": cjrc(tax, "test"),
+    }
 
 
 # ---------------------------------------------------------------------------------------------- training pool
@@ -309,11 +308,7 @@ def training_pool(tax: TaxonomyIndex, kw: clf.KeywordClassifier) -> list[tuple[s
 def tune_rows(tax: TaxonomyIndex) -> list[tuple[str, str, str, bool]]:
     """(text, label, source, for_calibration) from the tune halves of the shipped dev sets."""
     out = []
-    for name, (rows, _) in {
-        "intake_lawbench_2-4": lawbench_24(tax),
-        "intake_tipdm_level1": tipdm_level1(tax),
-        "intake_cjrc_test": cjrc(tax, "test"),
-    }.items():
+    for name, (rows, _) in reported_sets(tax).items():
         for r in rows:
             if is_tune(r["id"]):
                 out.append(
@@ -407,11 +402,7 @@ def main() -> None:
     args = ap.parse_args()
     tax = load_taxonomy()
     summary = {}
-    for name, (rows, unmapped) in {
-        "intake_lawbench_2-4": lawbench_24(tax),
-        "intake_tipdm_level1": tipdm_level1(tax),
-        "intake_cjrc_test": cjrc(tax, "test"),
-    }.items():
+    for name, (rows, unmapped) in reported_sets(tax).items():
         # Only the halves are written: a whole file would mix trained-on cases into what looks like a dev set.
         write_jsonl(OUT_SETS / f"{name}_tune.jsonl", [r for r in rows if is_tune(r["id"])])
         write_jsonl(OUT_SETS / f"{name}_test.jsonl", [r for r in rows if not is_tune(r["id"])])

@@ -113,8 +113,6 @@ class FacadeClient:
         return dict(_plain(self._call(self.brain.intake, text)))
 
     def intake_image(self, data: bytes, filename: str) -> dict[str, Any]:
-        if hasattr(self.brain, "intake_image"):
-            return dict(_plain(self._call(self.brain.intake_image, data, filename=filename)))
         text = self._call(ocr_bytes, data, filename, self.brain.settings.ocr.backend)
         if not text.strip():
             raise UIError(f"未能从图片中识别出文字（{filename}）：请上传更清晰的扫描件，或直接粘贴文字")

@@ -13,8 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from brain.agreements.amounts import AmountMention, find_amounts, format_amount, to_capital
+from brain.agreements.amounts import (
+    AmountMention,
+    find_amounts,
+    format_amount,
+    parse_chinese_amount,
+    to_capital,
+)
 from brain.agreements.models import AgreementWarning, Obligation, Party, Term, TermInput
+from ingest.statute import cn_to_int
 
 ROLE_WORDS = ("被申请人", "申请人", "甲方", "乙方", "丙方", "丁方")
 _CJK = r"\u4e00-\u9fff"
@@ -54,7 +61,6 @@ _CONDITION_RE = re.compile(
     r"于?(?P<w>(?:收到|付清|结清|出院|完工|交付|验收)[^，,。；;]{0,10}?"
     r"(?:时|当日|之日起[^，,。；;]{1,6}?(?:日|天)内|后[^，,。；;]{1,4}?(?:日|天)内))"
 )
-_NUMBER_WORDS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
 
 METHODS = [
     ("银行转账", r"银行转账|银行汇款|转账至.{0,12}银行|银行卡"),
@@ -155,17 +161,6 @@ def invalid_dates(text: str) -> list[str]:
     return bad
 
 
-def _number_word(s: str) -> int:
-    if s.isdigit():
-        return int(s)
-    if s.startswith("十"):
-        s = "一" + s
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        return _NUMBER_WORDS[tens] * 10 + (_NUMBER_WORDS[ones] if ones else 0)
-    return _NUMBER_WORDS[s]
-
-
 def parse_deadline(text: str, signing: date | None) -> tuple[date | None, str | None, str | None]:
     """A deadline in a clause -> (date or None, the words used, an error message or None).
 
@@ -180,7 +175,7 @@ def parse_deadline(text: str, signing: date | None) -> tuple[date | None, str | 
         return d, words, err
     r = _RELATIVE_RE.search(text)
     if r:
-        days = _number_word(r["n"])
+        days = cn_to_int(r["n"])
         d = signing + timedelta(days=days) if signing and r["unit"] != "工作日" else None
         return d, r.group(0), None
     c = _CONDITION_RE.search(text)
@@ -444,8 +439,6 @@ def term_from_input(
         update["amount"] = amount
         update["amount_capital"] = to_capital(amount)
         if t.amount_capital:
-            from brain.agreements.amounts import parse_chinese_amount
-
             try:
                 given = parse_chinese_amount(t.amount_capital)
             except ValueError as e:

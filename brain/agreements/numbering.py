@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from brain.errors import BrainError
+from ingest.store import atomic_write
 
 COMMITTEE_SUFFIX = "人民调解委员会"
 
@@ -77,13 +76,5 @@ class AgreementCounter:
         return {str(k): int(v) for k, v in data.items()}
 
     def _write(self, counters: dict[str, int]) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".counters-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(counters, f, ensure_ascii=False, indent=1, sort_keys=True)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        text = json.dumps(counters, ensure_ascii=False, indent=1, sort_keys=True)
+        atomic_write(self.path, text.encode("utf-8"))

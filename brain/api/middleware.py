@@ -266,13 +266,9 @@ class Gate:
     ) -> None:
         principal = self._authenticate(scope, headers)
         ctx["principal"] = principal
-        if not principal.allows(scope_for_path(scope["path"])):
-            raise _Refused(
-                403,
-                "forbidden",
-                f"角色 {principal.role} 无权调用 {route}（需要权限：{scope_for_path(scope['path'])}）",
-                {},
-            )
+        needed = scope_for_path(scope["path"])
+        if not principal.allows(needed):
+            raise _Refused(403, "forbidden", f"角色 {principal.role} 无权调用 {route}（需要权限：{needed}）")
         wait = self.limiter.take(principal.key_id)
         if wait > 0:
             raise _Refused(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from brain.errors import BrainError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("brain.api")
 
 
 class Problem(BaseModel):
@@ -80,9 +82,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        import logging
-
-        logging.getLogger("brain.api").exception("unhandled error on %s", request.url.path)
+        log.exception("unhandled error on %s", request.url.path)
         return problem_response(
             request, 500, "internal_error", "服务内部错误，已记录；请稍后重试或联系管理员"
         )

@@ -18,15 +18,13 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from brain.errors import ConfigError, InputError
 from brain.settings import Settings
-
-FIELDS = ("ts", "key_id", "role", "method", "route", "request_id", "input_hash", "status", "latency_ms")
 
 
 @dataclass(frozen=True)
@@ -44,6 +42,9 @@ class AuditRecord:
     @staticmethod
     def now() -> str:
         return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+FIELDS = tuple(f.name for f in fields(AuditRecord))  # column order of the table and of the exports
 
 
 class AuditStore(Protocol):
@@ -72,8 +73,34 @@ CREATE INDEX IF NOT EXISTS audit_request_id ON audit (request_id);
 """
 
 
-class SQLiteAuditStore:
-    """One connection per process, guarded by a lock; several server workers share the file through WAL."""
+class _SQLAuditStore:
+    """What the SQLite and PostgreSQL stores share: one connection per process, guarded by a lock, whose
+    ``execute`` returns a cursor; they differ in how they connect and in the parameter placeholder."""
+
+    _param = "?"
+    _db: Any
+    _lock: threading.Lock
+
+    def append(self, record: AuditRecord) -> None:
+        values = ", ".join([self._param] * len(FIELDS))
+        with self._lock:  # autocommit: each INSERT is its own committed transaction
+            self._db.execute(f"INSERT INTO audit ({', '.join(FIELDS)}) VALUES ({values})", astuple(record))
+
+    def since(self, since: str) -> Iterator[AuditRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {', '.join(FIELDS)} FROM audit WHERE ts >= {self._param} ORDER BY id", (since,)
+            ).fetchall()
+        for r in rows:
+            yield AuditRecord(*r)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class SQLiteAuditStore(_SQLAuditStore):
+    """Several server workers share the file through WAL."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -84,29 +111,11 @@ class SQLiteAuditStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SQLITE_SCHEMA)
 
-    def append(self, record: AuditRecord) -> None:
-        with self._lock:  # isolation_level=None: each INSERT is its own committed transaction
-            self._db.execute(
-                "INSERT INTO audit (ts, key_id, role, method, route, request_id, input_hash, status, latency_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                tuple(asdict(record)[f] for f in FIELDS),
-            )
 
-    def since(self, since: str) -> Iterator[AuditRecord]:
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {', '.join(FIELDS)} FROM audit WHERE ts >= ? ORDER BY id", (since,)
-            ).fetchall()
-        for r in rows:
-            yield AuditRecord(*r)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-
-class PostgresAuditStore:
+class PostgresAuditStore(_SQLAuditStore):
     """The same records in PostgreSQL (autocommit: each append is committed when ``execute`` returns)."""
+
+    _param = "%s"
 
     def __init__(self, url: str) -> None:
         try:
@@ -118,32 +127,13 @@ class PostgresAuditStore:
                 hint="pip install 'psycopg[binary]'，或去掉 api.audit_url 使用默认 SQLite",
             ) from e
         self._lock = threading.Lock()
-        self._db: Any = psycopg.connect(url, autocommit=True)
+        self._db = psycopg.connect(url, autocommit=True)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS audit (id BIGSERIAL PRIMARY KEY, ts TEXT NOT NULL, key_id TEXT NOT NULL, "
             "role TEXT NOT NULL, method TEXT NOT NULL, route TEXT NOT NULL, request_id TEXT NOT NULL, "
             "input_hash TEXT NOT NULL, status INTEGER NOT NULL, latency_ms DOUBLE PRECISION NOT NULL)"
         )
         self._db.execute("CREATE INDEX IF NOT EXISTS audit_ts ON audit (ts)")
-
-    def append(self, record: AuditRecord) -> None:
-        with self._lock:
-            self._db.execute(
-                f"INSERT INTO audit ({', '.join(FIELDS)}) VALUES ({', '.join(['%s'] * len(FIELDS))})",
-                tuple(asdict(record)[f] for f in FIELDS),
-            )
-
-    def since(self, since: str) -> Iterator[AuditRecord]:
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {', '.join(FIELDS)} FROM audit WHERE ts >= %s ORDER BY id", (since,)
-            ).fetchall()
-        for r in rows:
-            yield AuditRecord(*r)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
 
 
 def audit_path(settings: Settings) -> Path:
@@ -185,7 +175,7 @@ def export(records: Iterator[AuditRecord], fmt: str) -> Iterator[str]:
     writer = csv.writer(buf)
     writer.writerow(FIELDS)
     for r in records:
-        writer.writerow([asdict(r)[f] for f in FIELDS])
+        writer.writerow(astuple(r))
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()

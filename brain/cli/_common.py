@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
 
 import typer
 from pydantic import BaseModel
@@ -21,11 +23,29 @@ ProfileOption = typer.Option(
 
 
 def make_brain(profile: str | None) -> Brain:
-    try:
+    with reported_errors():
         return Brain(load_settings(profile))
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """A :class:`BrainError` in the block becomes the red message and exit code 1 of :func:`fail`."""
+    try:
+        yield
     except BrainError as e:
         fail(e)
-        raise  # unreachable
+
+
+@contextmanager
+def brain_session(profile: str | None) -> Iterator[Brain]:
+    """The Brain for one command, closed when the block ends (stopping an embedded graph server it may have
+    started); a :class:`BrainError` in the block is reported like :func:`reported_errors`."""
+    brain = make_brain(profile)
+    try:
+        with reported_errors():
+            yield brain
+    finally:
+        brain.close()
 
 
 def print_json(obj: Any) -> None:
@@ -36,6 +56,6 @@ def print_json(obj: Any) -> None:
     sys.stdout.write(text + "\n")
 
 
-def fail(err: BrainError | str, code: int = 1) -> None:
+def fail(err: BrainError | str, code: int = 1) -> NoReturn:
     console.print(f"[red]错误：[/red]{err}")
     raise typer.Exit(code)

@@ -8,8 +8,7 @@ from typing import Any
 
 import typer
 
-from brain.cli._common import ProfileOption, console, fail, make_brain, print_json
-from brain.errors import BrainError
+from brain.cli._common import ProfileOption, brain_session, console, fail, print_json
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -38,8 +37,7 @@ def draft(
 ) -> None:
     """起草人民调解协议书；缺项以【待补充：…】标出，问题逐条列出。"""
     request = _read_json(input)
-    brain = make_brain(profile)
-    try:
+    with brain_session(profile) as brain:
         result = brain.draft_agreement(request)
         if as_json:
             print_json(result)
@@ -54,8 +52,6 @@ def draft(
             if out is not None:
                 out.write_bytes(brain.agreement_service.export(result, fmt, force=force))
                 console.print(f"已导出 {fmt}：{out}")
-    except BrainError as e:
-        fail(e)
 
 
 @app.command()
@@ -66,12 +62,8 @@ def validate(
     profile: str = ProfileOption,
 ) -> None:
     """校验协议书：必备内容、姓名一致、金额大小写、日期、履行要素、份数、司法确认告知。退出码 1 表示有错误。"""
-    brain = make_brain(profile)
-    try:
+    with brain_session(profile) as brain:
         report = brain.validate_agreement(_read_json(input))
-    except BrainError as e:
-        fail(e)
-        return
     print_json(report)
     if not report.ok:
         raise typer.Exit(1)

@@ -8,8 +8,7 @@ import typer
 
 from brain.audit import export as export_records
 from brain.audit import normalise_since, open_audit_store
-from brain.cli._common import ProfileOption, fail
-from brain.errors import BrainError
+from brain.cli._common import ProfileOption, fail, reported_errors
 from brain.settings import load_settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -26,11 +25,9 @@ def export(
     """导出审计记录到标准输出：时间、密钥编号、角色、路由、请求号、输入哈希、结果、耗时。"""
     if fmt not in {"jsonl", "csv"}:
         fail(f"不支持的格式 '{fmt}'；可选 jsonl 或 csv")
-    try:
+    with reported_errors():
         store = open_audit_store(load_settings(profile))
         start = normalise_since(since)
-    except BrainError as e:
-        fail(e)
     try:
         for line in export_records(store.since(start), fmt):
             sys.stdout.write(line)

@@ -44,14 +44,11 @@ def intake(
     from rich.console import Console
     from rich.table import Table
 
-    from brain.cli._common import make_brain
+    from brain.cli._common import brain_session
     from eval.bench_intake import run
 
-    brain = make_brain(profile)
-    try:
+    with brain_session(profile) as brain:  # closing stops an embedded graph server this run started
         rows = run(brain, n=n)
-    finally:
-        brain.close()  # stops an embedded graph server this run started
     table = Table(title="intake latency per complaint (ms, in-process)")
     for col in ("path", "p50", "p99", "n"):
         table.add_column(col, justify="left" if col == "path" else "right")

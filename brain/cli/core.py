@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from brain.cli._common import ProfileOption, console, fail, make_brain, print_json
+from brain.cli._common import (
+    ProfileOption,
+    brain_session,
+    console,
+    fail,
+    make_brain,
+    print_json,
+    reported_errors,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -46,7 +54,6 @@ def register(app: typer.Typer) -> None:
         """类案与法条检索。"""
         from pydantic import ValidationError
 
-        from brain.errors import BrainError
         from brain.types import SearchRequest
 
         try:
@@ -55,16 +62,9 @@ def register(app: typer.Typer) -> None:
             )
         except ValidationError as e:
             fail("；".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()), code=2)
-            return
-        brain = make_brain(profile)
-        try:
+        with brain_session(profile) as brain:
             brain.start(graph=False)
             response = brain.search(request)
-        except BrainError as e:
-            fail(e)
-            return
-        finally:
-            brain.close()
         if as_json:
             print_json(response)
             return
@@ -102,16 +102,11 @@ def register(app: typer.Typer) -> None:
         profile: str = ProfileOption,
     ) -> None:
         """构建检索索引（新版本建好后原子切换，运行中的服务自动切换）。"""
-        from brain.errors import BrainError
         from brain.retrieval.service import RetrievalService
 
-        brain = make_brain(profile)
-        service = RetrievalService(brain.settings)
-        try:
+        service = RetrievalService(make_brain(profile).settings)
+        with reported_errors():
             manifest = service.build(force=force)
-        except BrainError as e:
-            fail(e)
-            return
         if manifest["built"]:
             console.print(
                 f"[green]索引 {manifest['version']} 已建成并切换[/green]：{manifest['documents']} 篇文档，"
@@ -131,7 +126,6 @@ def register(app: typer.Typer) -> None:
         current = versions.current_version(root)
         if current is None:
             fail(f"还没有索引（{root}）；运行 brain index build", code=1)
-            return
         print_json(
             {
                 "current": current,

@@ -14,8 +14,7 @@ from typing import Any
 
 import typer
 
-from brain.cli._common import ProfileOption, console, fail, make_brain
-from brain.errors import BrainError
+from brain.cli._common import ProfileOption, brain_session, console, fail, make_brain, reported_errors
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -44,7 +43,7 @@ def run(
     except ModuleNotFoundError:
         fail(f"评测套件 '{suite}' 尚未实现", code=2)
     started = time.time()
-    try:
+    with reported_errors():
         if url:
             from eval.remote import connect
 
@@ -57,8 +56,6 @@ def run(
             result = module.run_suite(target, data, as_json=as_json, report=report)
         finally:
             target.close()
-    except BrainError as e:
-        fail(e)
     if report is not None:
         _ensure_report(report, suite, result, data, started)
 
@@ -109,11 +106,8 @@ def gate(profile: str = ProfileOption) -> None:
 
     from eval.gate import run_gate
 
-    brain = make_brain(profile)
-    try:
+    with brain_session(profile) as brain:
         outcomes = run_gate(brain)
-    finally:
-        brain.close()
     table = Table(title="评测回归门禁")
     for col in ("结果", "套件", "指标", "值", "阈值"):
         table.add_column(col)

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from brain.cli._common import ProfileOption, console, fail, make_brain, print_json
+from brain.cli._common import ProfileOption, brain_session, console, print_json
 
 _STATUS = {"ok": "[green]已导入[/green]", "skipped": "[dim]未变化，跳过[/dim]", "failed": "[red]失败[/red]"}
 _METHOD = {
@@ -33,9 +33,6 @@ def register(app: typer.Typer) -> None:
         """导入文件（含扫描件 OCR）到文档库，并重建检索索引。"""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        from brain.errors import BrainError
-
-        brain = make_brain(profile)
         bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                        console=console, disable=as_json)  # fmt: skip
         task: list[Any] = []
@@ -45,14 +42,8 @@ def register(app: typer.Typer) -> None:
                 task.append(bar.add_task("导入文件", total=total))
             bar.update(task[0], completed=done, description=f"导入 {Path(result.path).name}")
 
-        try:
-            with bar:
-                report = brain.ingest(paths, progress=progress)
-        except BrainError as e:
-            fail(e)
-            return
-        finally:
-            brain.close()
+        with brain_session(profile) as brain, bar:
+            report = brain.ingest(paths, progress=progress)
 
         if as_json:
             print_json(report)

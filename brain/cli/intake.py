@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from brain.cli._common import ProfileOption, console, fail, make_brain, print_json
-from brain.errors import BrainError
+from brain.cli._common import ProfileOption, brain_session, console, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -19,14 +18,8 @@ def register(app: typer.Typer) -> None:
         profile: str = ProfileOption,
     ) -> None:
         """受理研判：纠纷类型、风险颜色、难易程度、要素、分流建议与调解策略。"""
-        brain = make_brain(profile)
-        try:
+        with brain_session(profile) as brain:
             result = brain.intake(text, level=level, source=source, mode=mode)
-        except BrainError as e:
-            fail(e)
-            return
-        finally:
-            brain.close()
         if as_json:
             print_json(result)
             return

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from brain.cli._common import ProfileOption, console, fail, print_json
-from brain.errors import BrainError
+from brain.cli._common import ProfileOption, console, print_json, reported_errors
 from brain.security import ROLES, open_key_store
 from brain.settings import load_settings
 
@@ -19,10 +18,8 @@ def create(
     profile: str | None = ProfileOption,
 ) -> None:
     """创建密钥；密钥只显示这一次，服务端只保存其哈希。"""
-    try:
+    with reported_errors():
         info, key = open_key_store(load_settings(profile)).create(role, name)
-    except BrainError as e:
-        fail(e)
     console.print(
         f"已创建密钥 {info.key_id}（角色 {info.role}，{info.name}）。请立即妥善保存，之后无法再次查看："
     )
@@ -32,7 +29,8 @@ def create(
 @app.command("list")
 def list_keys(profile: str | None = ProfileOption) -> None:
     """列出密钥（不含密钥本身）。"""
-    keys = open_key_store(load_settings(profile)).list()
+    with reported_errors():
+        keys = open_key_store(load_settings(profile)).list()
     print_json(
         [
             {
@@ -53,8 +51,6 @@ def revoke(
     profile: str | None = ProfileOption,
 ) -> None:
     """吊销密钥；运行中的服务在 5 秒内生效。"""
-    try:
+    with reported_errors():
         info = open_key_store(load_settings(profile)).revoke(key_id)
-    except BrainError as e:
-        fail(e)
     console.print(f"已吊销密钥 {info.key_id}（{info.name}，吊销时间 {info.revoked_at}）")

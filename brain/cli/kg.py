@@ -7,8 +7,7 @@ from typing import Any
 
 import typer
 
-from brain.cli._common import ProfileOption, console, fail, make_brain, print_json
-from brain.errors import BrainError
+from brain.cli._common import ProfileOption, brain_session, console, fail, make_brain, print_json
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -53,17 +52,11 @@ def serve(profile: str = ProfileOption) -> None:
 @app.command("load")
 def load_cmd(profile: str = ProfileOption) -> None:
     """校验并加载种子数据（幂等：重复运行节点和关系数不变）。有错误的文件整体不写入，并报告文件和行号。"""
-    brain = make_brain(profile)
-    try:
+    with brain_session(profile) as brain:
         graph = brain.graph
         before = graph.stats()
         report = graph.load_seed()
         after = graph.stats()
-    except BrainError as e:
-        fail(e)
-        return
-    finally:
-        brain.close()
     for f in report.files:
         console.print(f"{f.status}  {f.file}  {f.rows} 行  {f.reason}")
     print_json({"before": before, "after": after})
@@ -76,13 +69,8 @@ def load_cmd(profile: str = ProfileOption) -> None:
 @app.command()
 def stats(profile: str = ProfileOption) -> None:
     """各标签节点数和各类型关系数。"""
-    brain = make_brain(profile)
-    try:
+    with brain_session(profile) as brain:
         print_json(brain.graph.stats())
-    except BrainError as e:
-        fail(e)
-    finally:
-        brain.close()
 
 
 @app.command()
@@ -98,10 +86,5 @@ def query(
         for q in NAMED_QUERIES.values():
             console.print(f"{q.name}  {q.description}  参数：{', '.join(q.params) or '无'}")
         return
-    brain = make_brain(profile)
-    try:
+    with brain_session(profile) as brain:
         print_json(brain.graph_query(name, _parse_params(param)))
-    except BrainError as e:
-        fail(e)
-    finally:
-        brain.close()

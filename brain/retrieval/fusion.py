@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from brain.settings import RetrievalSettings
+
 
 def rrf(lists: Sequence[Sequence[tuple[int, float]]], k: int = 60) -> dict[int, float]:
     """``lists``: per retriever, (item, score) best first. Returns item -> fused score."""
@@ -33,3 +35,12 @@ def weighted(
         for item, s in ranked:
             fused[item] = fused.get(item, 0.0) + w * (s - lo) / span
     return fused
+
+
+def fuse(
+    bm25: Sequence[tuple[int, float]], dense: Sequence[tuple[int, float]], settings: RetrievalSettings
+) -> dict[int, float]:
+    """The hybrid score per item, by the configured ``retrieval.fusion`` method."""
+    if settings.fusion == "weighted":
+        return weighted(bm25, dense, settings.dense_weight)
+    return rrf([bm25, dense], k=settings.rrf_k)

@@ -15,10 +15,11 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 
+from brain.errors import IndexError_
 from brain.retrieval import fusion, versions
 from brain.retrieval.embedder import Embedder
 from brain.retrieval.indexes import BM25Index, DenseIndex
@@ -32,12 +33,13 @@ from brain.retrieval.text import (
     tokenize_many,
 )
 from brain.settings import RetrievalSettings
-from brain.types import Chunk, Document, Hit, ScoreParts, SearchFilters, normalize_law_name
+from brain.types import Chunk, Document, Hit, ScoreParts, SearchFilters, SourceKind, normalize_law_name
+from ingest.statute import cn_to_int
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called while building; raising from it aborts the build cleanly."""
 
-_KINDS = ("statute", "case", "document")
+_KINDS = get_args(SourceKind)
 # 《民法典》第1079条 / 民法典第一千零七十九条: a direct article look-up inside a query.
 _ARTICLE_REF = re.compile(r"《?([^《》\s，。；,]{2,40}?)》?\s*第([零〇一二两三四五六七八九十百千万\d]+)条")
 
@@ -149,8 +151,6 @@ class SearchIndex:
         self.bm25 = BM25Index.load(path / "bm25")
         self.dense = DenseIndex.load(path / "dense")
         if self.manifest.get("embedder_fingerprint") != embedder.fingerprint:
-            from brain.errors import IndexError_
-
             raise IndexError_(
                 f"索引使用的向量模型（{self.manifest.get('embedder')}）与当前配置（{embedder.name}）不一致",
                 where=str(path),
@@ -225,10 +225,8 @@ class SearchIndex:
             fused = {i: s for i, s in bm25_hits}
         elif mode == "dense":
             fused = {i: s for i, s in dense_hits}
-        elif settings.fusion == "weighted":
-            fused = fusion.weighted(bm25_hits, dense_hits, settings.dense_weight)
         else:
-            fused = fusion.rrf([bm25_hits, dense_hits], k=settings.rrf_k)
+            fused = fusion.fuse(bm25_hits, dense_hits, settings)
 
         # A query naming an article (《民法典》第1079条) gets that article first.
         pinned = [r for r in self._article_rows(query) if allowed is None or allowed[r]]
@@ -283,8 +281,6 @@ class SearchIndex:
         return out
 
     def _article_rows(self, query: str) -> list[int]:
-        from ingest.statute import cn_to_int
-
         rows: list[int] = []
         for m in _ARTICLE_REF.finditer(query):
             try:

@@ -213,13 +213,13 @@ class RetrievalService:
     # ------------------------------------------------------------------ reading
     def _reload(self, force: bool = False) -> SearchIndex:
         """Open the version ``CURRENT`` points to if it changed since the last look."""
-        stamp = versions.pointer_stamp(self.root)
         idx = self._index
-        if idx is not None and not force and stamp == self._stamp:
-            return idx
-        if idx is not None and not force and not self._reload_lock.acquire(blocking=False):
-            return idx  # another thread is opening the new version: keep answering from the old one
-        if idx is None or force:
+        if idx is not None and not force:
+            if versions.pointer_stamp(self.root) == self._stamp:
+                return idx
+            if not self._reload_lock.acquire(blocking=False):
+                return idx  # another thread is opening the new version: keep answering from the old one
+        else:
             self._reload_lock.acquire()
         try:
             return self._open_current()

@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ingest.store import atomic_write
+
 KEEP_VERSIONS = 2
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -57,11 +59,7 @@ def read_manifest(version_dir: Path) -> dict[str, Any]:
 
 
 def switch_current(root: Path, version: str) -> None:
-    tmp = root / f".{CURRENT}.{os.getpid()}.tmp"
-    tmp.write_text(version + "\n", encoding="utf-8")
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, root / CURRENT)
+    atomic_write(root / CURRENT, (version + "\n").encode("utf-8"))
 
 
 def list_versions(root: Path) -> list[str]:

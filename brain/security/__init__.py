@@ -92,10 +92,6 @@ def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or any(path == p or path.startswith(p + "/") for p in PUBLIC_PREFIXES)
 
 
-def may_see_personal_data(role: str) -> bool:
-    return role in ROLES_SEEING_PERSONAL_DATA
-
-
 @dataclass(frozen=True)
 class Principal:
     """The authenticated caller of one request."""
@@ -109,7 +105,7 @@ class Principal:
 
     @property
     def sees_personal_data(self) -> bool:
-        return may_see_personal_data(self.role)
+        return self.role in ROLES_SEEING_PERSONAL_DATA
 
 
 _current: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("brain_principal", default=None)

@@ -294,16 +294,16 @@ class ChatNodes:
 
         llm = self.brain.llm
         assert llm is not None
-        redact = _redactor()
         history = [Turn.model_validate(t) for t in state.get("turns", [])][-6:]
+        # Personal data is redacted by the LLM client, over all messages with one shared mapping (so one
+        # person keeps one placeholder across question, history and sources); nothing to redact here.
         messages = load_prompt("chat_answer").render(
-            question=redact(state["question"]),
+            question=state["question"],
             history="\n".join(
-                f"{'调解员' if t.role == 'user' else '助手'}：{redact(_short(t.content, 300))}"
-                for t in history
+                f"{'调解员' if t.role == 'user' else '助手'}：{_short(t.content, 300)}" for t in history
             )
             or "（无）",
-            sources="\n".join(f"[{s.n}] {s.citation}｜{s.title}：{redact(s.snippet)}" for s in sources),
+            sources="\n".join(f"[{s.n}] {s.citation}｜{s.title}：{s.snippet}" for s in sources),
         )
         write = get_stream_writer()
         pieces: list[str] = []
@@ -389,14 +389,3 @@ def check_citations(
         return ""
 
     return _MARKER.sub(_marker, _LAW_MENTION.sub(_law, answer)), removed
-
-
-def _redactor() -> Callable[[str], str]:
-    """Personal data never goes to the model unredacted: use the privacy area's redactor."""
-    from brain.privacy import redact
-
-    def _apply(text: str) -> str:
-        out = redact(text)
-        return out if isinstance(out, str) else str(_get(out, "text", out))
-
-    return _apply

@@ -24,7 +24,9 @@ class IntakeInput(TypedDict):
     precedents: bool
 
 
-class IntakeState(IntakeInput, total=False):
+class _Results(TypedDict, total=False):
+    """What the nodes fill in and the caller gets back."""
+
     redacted: str
     mapping: dict[str, str]
     classification: Classification
@@ -33,19 +35,14 @@ class IntakeState(IntakeInput, total=False):
     routing: Routing
     strategies: Strategies
     mode_used: Literal["deterministic", "llm", "fallback"]
+
+
+class IntakeState(IntakeInput, _Results, total=False):
     llm_risk: RiskLevel | None  # the model's colour; combined with the rules' colour, never lowering it
     warnings: Annotated[list[str], operator.add]
 
 
-class IntakeOutput(TypedDict, total=False):
-    redacted: str
-    mapping: dict[str, str]
-    classification: Classification
-    risk: RiskAssessment
-    facts: Facts
-    routing: Routing
-    strategies: Strategies
-    mode_used: Literal["deterministic", "llm", "fallback"]
+class IntakeOutput(_Results, total=False):
     warnings: list[str]
 
 
