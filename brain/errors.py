@@ -23,12 +23,17 @@ class BrainError(Exception):
         where: str | None = None,
         hint: str | None = None,
         details: dict[str, Any] | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.where = where
         self.hint = hint
         self.details = details or {}
+        if code is not None:  # a more specific code than the class's (idempotency_key_reused, ...)
+            self.code = code
+        self.headers = headers or {}  # HTTP headers the answer carries (Retry-After, WWW-Authenticate)
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -57,12 +62,6 @@ class NotFoundError(BrainError):
     code = "not_found"
 
 
-class IngestError(InputError):
-    """A single file could not be ingested; other files go on."""
-
-    code = "ingest_failed"
-
-
 class IndexError_(BrainError):
     """Index missing, corrupt, or failed to build. (Trailing underscore: ``IndexError`` is a builtin.)"""
 
@@ -75,6 +74,13 @@ class GraphUnavailableError(BrainError):
 
     http_status = 503
     code = "graph_unavailable"
+
+
+class GraphQueryError(BrainError):
+    """The graph server is up but refused or failed a query (bad Cypher, a constraint): our bug, not an
+    outage, so 500 with a code of its own rather than 503."""
+
+    code = "graph_query_failed"
 
 
 class GraphDataError(BrainError):
@@ -95,6 +101,12 @@ class LLMUnavailableError(LLMError):
     code = "llm_unavailable"
 
 
+# Raised by the API middleware (brain.api.middleware) before a request reaches a route.
+class BadRequestError(BrainError):
+    http_status = 400
+    code = "bad_request"
+
+
 class AuthError(BrainError):
     http_status = 401
     code = "unauthenticated"
@@ -103,6 +115,30 @@ class AuthError(BrainError):
 class ForbiddenError(BrainError):
     http_status = 403
     code = "forbidden"
+
+
+class ConflictError(BrainError):
+    http_status = 409
+    code = "conflict"
+
+
+class PayloadTooLargeError(BrainError):
+    http_status = 413
+    code = "payload_too_large"
+
+
+class RequestTimeoutError(BrainError):
+    """The client did not finish sending its request in time."""
+
+    http_status = 408
+    code = "request_timeout"
+
+
+class ProcessingTimeoutError(BrainError):
+    """No answer started within ``api.request_timeout_s``."""
+
+    http_status = 504
+    code = "timeout"
 
 
 class RateLimitError(BrainError):

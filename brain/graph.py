@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from brain.errors import GraphDataError, GraphUnavailableError, InputError, NotFoundError
+from brain.errors import GraphDataError, GraphQueryError, GraphUnavailableError, InputError, NotFoundError
 from brain.settings import Settings
 from knowledge_graph.errors import KnowledgeGraphError, SeedDataError
 from knowledge_graph.loader import LoadReport, load
@@ -245,8 +245,11 @@ class GraphService:
             if self.graph.retry_s > 0:
                 self._down_until = time.monotonic() + self.graph.retry_s
             raise self._unavailable(e) from e
-        except Neo4jError as e:
-            raise GraphUnavailableError("图谱查询执行失败", where=self.uri, hint=str(e.message)) from e
+        except Neo4jError as e:  # the server answered: a bad query is our bug (500), not an outage (503)
+            log.error("graph query failed: %s (%s)", e.code, e.message)
+            raise GraphQueryError(
+                "图谱查询执行失败", where="知识图谱查询", hint="请联系管理员查看服务日志"
+            ) from e
         self._last_error = None
         self._down_until = 0.0
         return rows

@@ -85,6 +85,21 @@ class OCRSettings(BaseModel):
     backend: Literal["rapidocr", "paddleocr"] = "rapidocr"
     paddle_model_dir: Path | None = None
     pdf_dpi: int = Field(default=200, ge=72, le=600)
+    max_upload_bytes: int = Field(
+        default=2_000_000, ge=1024, description="an uploaded scan, on every path that takes one"
+    )
+    max_pixels: int = Field(
+        default=40_000_000, ge=10_000, description="width x height per frame, checked before decoding"
+    )
+    max_frames: int = Field(default=5, ge=1, description="pages of a multi-frame TIFF/GIF")
+
+
+class UIUser(BaseModel):
+    """A UI login by user name and password (``brain keys hash-password`` prints the hash)."""
+
+    role: Literal["clerk", "mediator", "evaluator", "system", "admin"]
+    password_hash: SecretStr = Field(description="scrypt$<salt hex>$<hash hex>")
+    name: str = ""
 
 
 class APISettings(BaseModel):
@@ -108,6 +123,22 @@ class APISettings(BaseModel):
         default=86_400, gt=0, description="how long Idempotency-Key replays live"
     )
     json_logs: bool = Field(default=True, description="one JSON object per log line, personal data redacted")
+    redis_url: str | None = Field(
+        default=None, description="redis://host:port/db shares rate limits across workers; default in-process"
+    )
+    unauthenticated_per_minute: int = Field(
+        default=30, ge=1, description="requests per client IP and minute that fail authentication"
+    )
+    body_read_timeout_s: float = Field(
+        default=15, gt=0, description="a request body must arrive within this time (408)"
+    )
+    header_timeout_s: float = Field(
+        default=10, gt=0, description="a connection must send complete request headers within this time"
+    )
+    ui_users: dict[str, UIUser] = Field(
+        default_factory=dict, description="UI logins by user name and password, each mapped to a role"
+    )
+    ui_session_s: float = Field(default=8 * 3600, gt=0, description="how long a UI login lasts")
     compute_threads: int = Field(
         default=2,
         ge=1,
@@ -178,6 +209,11 @@ class Settings(BaseSettings):
                 bad.append("llm.api_key")
             if self.api.auth == "open":
                 bad.append("api.auth")
+            if self.graph.uri != "embedded" and self.graph.password.get_secret_value() in (
+                "",
+                "fengqiao-dev",
+            ):
+                bad.append("graph.password (BRAIN_GRAPH__PASSWORD)")
             if bad:
                 raise ValueError(
                     f"profile '{self.profile}' is not a development profile but uses development defaults for "

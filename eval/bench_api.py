@@ -121,6 +121,8 @@ class LiveServer:
                 "brain.api.app:create_app",
                 "--factory",
                 "--no-access-log",
+                "--http",
+                "brain.api.server:GuardedProtocol",
             ]
             cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "info"]
         with open(self.log_path, "ab") as log:
@@ -185,6 +187,26 @@ def intake_and_search(rng: random.Random) -> Request:
     return "POST", "/v1/search", {"query": rng.choice(QUERIES), "top_k": 5}
 
 
+DRAFT = {
+    "facts": "申请人与被申请人系邻居，被申请人装修时震裂申请人家墙面，双方就赔偿发生争议。",
+    "parties": [{"role": "申请人", "name": "张建国"}, {"role": "被申请人", "name": "李明"}],
+    "terms": [{"text": "被申请人于2026年3月31日前支付申请人修复费用5000元"}],
+    "committee_name": "枫桥镇人民调解委员会",
+}
+
+
+def mixed(rng: random.Random) -> Request:
+    """The mediation centre's mix: 40 % intake, 40 % search, 15 % chat over SSE, 5 % drafting."""
+    r = rng.random()
+    if r < 0.40:
+        return "POST", "/v1/intake", {"text": rng.choice(COMPLAINTS)}
+    if r < 0.80:
+        return "POST", "/v1/search", {"query": rng.choice(QUERIES), "top_k": 5}
+    if r < 0.95:
+        return "POST", "/v1/chat", {"message": rng.choice(QUERIES), "stream": True}
+    return "POST", "/v1/agreements/draft", DRAFT
+
+
 def healthz(_: random.Random) -> Request:
     return "GET", "/healthz", None
 
@@ -226,11 +248,24 @@ class RawClient:
             headers = {
                 k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)
             }
-            data = await self.reader.readexactly(int(headers.get("content-length", "0")))
+            if headers.get("transfer-encoding", "").lower() == "chunked":  # SSE: read to the last chunk
+                data = await self._read_chunked()
+            else:
+                data = await self.reader.readexactly(int(headers.get("content-length", "0")))
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as e:
             await self.close()
             raise ConnectionError(str(e)) from e
         return RawResponse(status, headers, data)
+
+    async def _read_chunked(self) -> bytes:
+        assert self.reader is not None
+        parts: list[bytes] = []
+        while True:
+            size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
+            chunk = await self.reader.readexactly(size + 2)
+            if size == 0:
+                return b"".join(parts)
+            parts.append(chunk[:-2])
 
     async def close(self) -> None:
         if self.writer is not None:
@@ -292,7 +327,9 @@ def run(
     state_dir: Path | None = None,
     index_dir: Path | None = None,
     log: Callable[[str], None] = print,
+    mix: bool = False,
 ) -> list[LoadResult]:
+    """``mix``: the mixed load (:func:`mixed`) instead of intake + search 50/50."""
     import tempfile
 
     from brain.security import open_key_store
@@ -326,10 +363,10 @@ def run(
             run_load(
                 server.base_url,
                 key,
-                intake_and_search,
+                mixed if mix else intake_and_search,
                 clients,
                 duration_s,
-                "POST /v1/intake + /v1/search (50/50)",
+                "mix 40/40/15/5 intake/search/chat/draft" if mix else "POST /v1/intake + /v1/search (50/50)",
             )
         )
     finally:

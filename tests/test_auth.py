@@ -27,7 +27,10 @@ def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient
     # Auth is decided before any capability runs, so no graph server is needed: point the graph at a closed
     # port instead of letting a graph route start (and leave behind) an embedded server on the default port.
     settings = load_settings(
-        "test", state_dir=str(state), api={"auth": "keys", "ui": False}, graph={"uri": "bolt://127.0.0.1:9"}
+        "test",
+        state_dir=str(state),
+        api={"auth": "keys", "ui": False, "unauthenticated_per_minute": 100_000},
+        graph={"uri": "bolt://127.0.0.1:9"},
     )
     store = open_key_store(settings)
     keys = {role: store.create(role, f"测试-{role}")[1] for role in ROLES}
@@ -123,7 +126,7 @@ def test_public_paths_need_no_key(keyed: Any) -> None:
     client, _, _ = keyed
     assert client.get("/healthz").status_code == 200
     assert client.get("/openapi.json").status_code == 200
-    assert client.get("/metrics").status_code == 200
+    assert client.get("/metrics").status_code == 401  # metrics need the admin or system role
     assert client.get("/not-a-route").status_code == 401  # unknown paths do not reveal themselves
 
 

@@ -2,49 +2,59 @@
 
 One pure-ASGI middleware (:class:`Gate`) rather than a stack of ``@app.middleware`` functions, because two of
 its jobs need the raw ASGI ``send``: the audit record must be committed *before* the response start leaves
-for the client, and streamed (SSE) responses must not be buffered.
+for the client, and streamed (SSE) responses must not be buffered. Each step's logic lives in the module that
+owns it; this file only orders them. Every refusal is a :class:`brain.errors.BrainError` subclass, turned into
+problem+json by the one mapping in :func:`brain.api.problems.brain_problem`.
 
-1. request id      ``X-Request-ID`` taken from the client if well-formed, else generated; echoed back.
-2. public paths    probes, ``/metrics``, the API description and the UI skip 3-7 (``brain.security``).
-3. auth            ``Authorization: Bearer <key>`` or ``X-API-Key``; 401 without a valid key, 403 when the
-                   key's role lacks the route's scope. ``api.auth=open`` (dev profiles only) admits loopback
-                   clients as admin and refuses everyone else.
-4. rate limit      token bucket per key (``api.rate_limit_per_minute``, ``api.rate_limit_burst``): 429 with
-                   ``Retry-After``. Per server process: with N workers the effective limit is N times higher.
-5. body limit      ``api.max_body_bytes``: 413, by ``Content-Length`` or while reading a chunked body.
-6. idempotency     ``Idempotency-Key`` on POST: replay the stored response for the same key and body; 409 for
-                   another body or while the first request still runs (``brain.audit.idempotency``).
+1. request id      ``X-Request-ID`` taken from the client if well-formed and not personal data, else generated.
+2. public paths    probes, the API description and the UI skip 3-7 (``brain.security``); ``/readyz`` shows
+                   its details only to admin/system; ``/metrics`` needs admin or system (``brain.api.metrics``).
+3. auth            ``Authorization: Bearer <key>`` or ``X-API-Key``; 401 without a valid key (and 429 per client
+                   IP after ``api.unauthenticated_per_minute`` failures), 403 when the role lacks the scope.
+                   ``api.auth=open`` (dev profiles only) admits loopback clients as admin.
+4. rate limit      per key, moving window (``brain.api.ratelimit``; Redis when ``api.redis_url`` is set).
+5. body            ``api.max_body_bytes`` (413) within ``api.body_read_timeout_s`` (408); lone surrogates 422.
+6. idempotency     ``Idempotency-Key`` on POST (``brain.audit.idempotency``).
 7. timeout         no response start within ``api.request_timeout_s``: 504 (streams, once started, may run on).
-8. privacy         an evaluator's JSON/SSE/text responses are redacted (``brain.privacy``).
+8. privacy         an evaluator's JSON/SSE/text responses are redacted (``brain.privacy.response``).
 9. audit, metrics, access log — for every ``/v1`` call, including the ones refused above.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import math
 import re
-import threading
 import time
 import uuid
 from typing import Any
 
 import anyio
 from fastapi import FastAPI
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from brain.api.problems import Problem, problem_response
+from brain.api import metrics
+from brain.api.openapi_doc import document_cross_cutting
+from brain.api.problems import brain_problem
+from brain.api.ratelimit import RateLimits
+from brain.api.surrogates import check_surrogates
 from brain.audit import AuditRecord, AuditStore, open_audit_store
-from brain.audit.idempotency import IdempotencyStore, Stored
+from brain.audit.idempotency import IdempotencyStore, Stored, capturing, send_stored
+from brain.errors import (
+    AuthError,
+    BadRequestError,
+    BrainError,
+    ConflictError,
+    ForbiddenError,
+    PayloadTooLargeError,
+    ProcessingTimeoutError,
+    RequestTimeoutError,
+)
+from brain.privacy import contains_pii
 from brain.privacy import logs as privacy_logs
-from brain.privacy import redact
+from brain.privacy.response import redacting
 from brain.security import (
     KeyStore,
     Principal,
@@ -59,109 +69,16 @@ from brain.settings import Settings
 log = logging.getLogger("brain.api")
 access_log = logging.getLogger("brain.access")
 
-REQUESTS = Counter(
-    "brain_http_requests_total", "HTTP requests by route template and status", ["method", "route", "status"]
-)
-LATENCY = Histogram(
-    "brain_http_request_duration_seconds",
-    "time to response start, by route template",
-    ["method", "route"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
-)
-
 _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-_IDEMPOTENT_CAPTURE_LIMIT = 1_000_000
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+DETAIL_ROLES = frozenset({"admin", "system"})  # who sees /readyz details and /metrics
 
 
 def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(Gate, settings=settings, routes_app=app)
-    _document_cross_cutting(app)
-
-    async def metrics(_: Request) -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    app.add_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
-
-
-_PROBLEMS = {
-    "401": "缺少或无效的 API 密钥",
-    "403": "角色无权调用此接口",
-    "413": "请求体过大",
-    "429": "调用过于频繁（见 Retry-After）",
-    "500": "服务内部错误",
-    "504": "处理超时",
-}
-
-
-def _document_cross_cutting(app: FastAPI) -> None:
-    """Add what the middleware does to the OpenAPI document: the key schemes, and the problem+json answers
-    every /v1 operation may give (422 included: validation errors are problem+json too)."""
-    original = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        doc = original()
-        components = doc.setdefault("components", {})
-        components.setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
-        components["securitySchemes"] = {
-            "bearer": {
-                "type": "http",
-                "scheme": "bearer",
-                "description": "brain keys create 生成的 API 密钥",
-            },
-            "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-        }
-        problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        for path, item in doc.get("paths", {}).items():
-            if not path.startswith("/v1/"):
-                continue
-            for method, op in item.items():
-                if not isinstance(op, dict) or "responses" not in op:
-                    continue
-                op.setdefault("security", [{"bearer": []}, {"apiKey": []}])
-                for code, text in _PROBLEMS.items():
-                    if code == "413" and method not in {"post", "put", "patch"}:
-                        continue
-                    op["responses"].setdefault(code, {"description": text, "content": problem})
-                if "422" in op["responses"]:
-                    op["responses"]["422"] = {"description": "请求参数不合法", "content": problem}
-        app.openapi_schema = doc
-        return doc
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-class TokenBucket:
-    """Per-key token buckets: ``burst`` requests at once, refilled at ``per_minute / 60`` per second."""
-
-    def __init__(self, per_minute: int, burst: int) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = float(burst)
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, key: str) -> float:
-        """0 if a request may go ahead now, else the seconds until it may."""
-        now = time.monotonic()
-        with self._lock:
-            tokens, last = self._buckets.get(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
-            if tokens >= 1:
-                self._buckets[key] = (tokens - 1, now)
-                return 0.0
-            self._buckets[key] = (tokens, now)
-            return (1 - tokens) / self.rate
-
-
-class _Refused(Exception):
-    """A request stopped before it reached a route; carries the problem to send."""
-
-    def __init__(self, status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(detail)
-        self.status, self.title, self.detail, self.headers = status, title, detail, headers or {}
+    document_cross_cutting(app)
+    app.add_route("/metrics", metrics.metrics_endpoint, methods=["GET"], include_in_schema=False)
 
 
 class Gate:
@@ -175,9 +92,9 @@ class Gate:
         self.idempotency = IdempotencyStore(
             settings.state_dir / "idempotency.sqlite3", settings.api.idempotency_ttl_s
         )
-        self.limiter = TokenBucket(settings.api.rate_limit_per_minute, settings.api.rate_limit_burst)
+        self.limits = RateLimits(settings)
+        self.templates = metrics.RouteTemplates(routes_app)
         self._degraded: tuple[float, str] = (0.0, "")
-        self._templates: list[tuple[re.Pattern[str], str]] | None = None
 
     # ------------------------------------------------------------------------------------------ entry
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -204,7 +121,11 @@ class Gate:
                         self.settings.profile,
                     )
                 else:
-                    log.info("鉴权：API 密钥（%s）", self.keys.path if self.keys else "")
+                    log.info(
+                        "鉴权：API 密钥（%s）；限流存储：%s",
+                        self.keys.path if self.keys else "",
+                        self.limits.storage_name,
+                    )
             elif message["type"] == "lifespan.shutdown":
                 self.audit.close()
                 self.idempotency.close()
@@ -216,13 +137,13 @@ class Gate:
         t0 = time.perf_counter()
         headers = Headers(scope=scope)
         rid = headers.get("x-request-id", "")
-        if not _REQUEST_ID_RE.fullmatch(rid):
+        if not _REQUEST_ID_RE.fullmatch(rid) or contains_pii(rid):  # an ID number is no request id
             rid = uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
         path, method = scope["path"], scope["method"]
-        route = self._route_template(scope)
+        route = self.templates(path)
         audited = not is_public(path)
-        ctx: dict[str, Any] = {"principal": None, "input_hash": "", "status": 0}
+        ctx: dict[str, Any] = {"principal": None, "input_hash": "", "status": 0, "audit": audited}
 
         async def final_send(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -233,52 +154,48 @@ class Gate:
                 if degraded and path.startswith("/v1/"):
                     out["X-Brain-Degraded"] = degraded
                 latency = time.perf_counter() - t0
-                if audited:
+                if ctx["audit"]:
                     self._record(ctx, method, route, rid, status, latency)
-                REQUESTS.labels(method, route, str(status)).inc()
-                LATENCY.labels(method, route).observe(latency)
+                metrics.observe(method, route, status, latency)
             await send(message)
 
         try:
-            if not audited:
+            if path == "/readyz":  # public, but only admin/system see which part is down and where
+                principal = self._optional_principal(scope, headers)
+                token = set_current_principal(principal)
+                try:
+                    await self.app(scope, receive, final_send)
+                finally:
+                    reset_current_principal(token)
+            elif audited:
+                await self._guarded(scope, receive, final_send, ctx, headers, route)
+            else:
                 await self.app(scope, receive, final_send)
-                return
-            await self._guarded(scope, receive, final_send, ctx, headers, route)
-        except _Refused as r:
-            await self._problem(scope, final_send, r)
-        except Exception:
-            if ctx["status"]:  # the response had started: nothing left to answer, the server logs it
+        except BrainError as e:
+            if ctx["status"]:  # the response already started: nothing more can be said to the client
                 raise
-            # answer here rather than in the server's last-resort handler, so the 500 carries the request id
-            # and is audited like every other outcome; the log line is redacted by the handlers' filter
+            await self._problem(scope, final_send, e)
+        except Exception:
+            if ctx["status"]:
+                raise
             log.exception("unhandled error on %s %s (request %s)", method, route, rid)
             await self._problem(
-                scope,
-                final_send,
-                _Refused(
-                    500, "internal_error", f"服务内部错误，已记录（请求号 {rid}）；请稍后重试或联系管理员"
-                ),
+                scope, final_send, BrainError(f"服务内部错误，已记录（请求号 {rid}）；请稍后重试或联系管理员")
             )
 
     # ------------------------------------------------------------------------------------------ steps 3-8
     async def _guarded(
         self, scope: Scope, receive: Receive, send: Send, ctx: dict[str, Any], headers: Headers, route: str
     ) -> None:
-        principal = self._authenticate(scope, headers)
+        principal = await self._authenticate_limited(scope, headers, ctx)
         ctx["principal"] = principal
-        needed = scope_for_path(scope["path"])
-        if not principal.allows(needed):
-            raise _Refused(403, "forbidden", f"角色 {principal.role} 无权调用 {route}（需要权限：{needed}）")
-        wait = self.limiter.take(principal.key_id)
-        if wait > 0:
-            raise _Refused(
-                429,
-                "rate_limited",
-                f"调用过于频繁：每个密钥每分钟最多 "
-                f"{self.settings.api.rate_limit_per_minute} 次，请 {math.ceil(wait)} 秒后重试",
-                {"Retry-After": str(math.ceil(wait))},
-            )
+        needed = "metrics" if scope["path"] == "/metrics" else scope_for_path(scope["path"])
+        allowed = principal.role in DETAIL_ROLES if needed == "metrics" else principal.allows(needed)
+        if not allowed:
+            raise ForbiddenError(f"角色 {principal.role} 无权调用 {route}（需要权限：{needed}）")
+        await self.limits.check_key(principal.key_id)
         body = await self._read_body(scope, receive, headers)
+        check_surrogates(body, headers.get("content-type", ""))
         digest = hashlib.sha256(body if scope["method"] in _BODY_METHODS else scope.get("query_string", b""))
         ctx["input_hash"] = digest.hexdigest()
         receive = _replay(body, receive)
@@ -286,27 +203,26 @@ class Gate:
         idem_key = headers.get("idempotency-key")
         if idem_key is not None and scope["method"] == "POST":
             if not 1 <= len(idem_key) <= 255:
-                raise _Refused(400, "invalid_idempotency_key", "Idempotency-Key 长度应为 1-255 个字符")
+                raise BadRequestError("Idempotency-Key 长度应为 1-255 个字符", code="invalid_idempotency_key")
             claim = await anyio.to_thread.run_sync(
                 self.idempotency.claim, principal.key_id, idem_key, ctx["input_hash"]
             )
             if isinstance(claim, Stored):
-                await _send_stored(claim, send)
+                await send_stored(claim, send)
                 return
             if claim == "conflict":
-                raise _Refused(
-                    409,
-                    "idempotency_key_reused",
+                raise ConflictError(
                     "同一 Idempotency-Key 已用于内容不同的请求；新请求请换一个新的 Idempotency-Key",
+                    code="idempotency_key_reused",
                 )
             if claim == "in_progress":
-                raise _Refused(
-                    409, "idempotency_in_progress", "同一 Idempotency-Key 的前一个请求仍在处理，请稍后重试"
+                raise ConflictError(
+                    "同一 Idempotency-Key 的前一个请求仍在处理，请稍后重试", code="idempotency_in_progress"
                 )
-            send = self._capturing(send, principal.key_id, idem_key, ctx)
+            send = capturing(self.idempotency, send, principal.key_id, idem_key, ctx)
 
         if not principal.sees_personal_data:
-            send = _redacting(send)
+            send = redacting(send)
         await self._refresh_degraded()
         token = set_current_principal(principal)
         try:
@@ -316,40 +232,55 @@ class Gate:
             if ctx.get("idempotency_open"):  # failed or timed out before a complete response: let a retry in
                 await anyio.to_thread.run_sync(self.idempotency.release, principal.key_id, str(idem_key))
 
+    async def _authenticate_limited(self, scope: Scope, headers: Headers, ctx: dict[str, Any]) -> Principal:
+        """Authenticate; a failure counts against the client's IP, and past the limit only the first
+        refusal per IP and minute is audited (the rest are counted in /metrics)."""
+        try:
+            return self._authenticate(scope, headers)
+        except AuthError:
+            ip = _client_ip(scope)
+            try:
+                await self.limits.check_unauthenticated(ip)
+            except BrainError:
+                metrics.REFUSED_UNAUTHENTICATED.inc()
+                ctx["audit"] = await self.limits.fold(ip)
+                raise
+            raise
+
+    def _optional_principal(self, scope: Scope, headers: Headers) -> Principal | None:
+        try:
+            return self._authenticate(scope, headers)
+        except BrainError:
+            return None
+
     def _authenticate(self, scope: Scope, headers: Headers) -> Principal:
         if self.open:
-            client = (scope.get("client") or ("", 0))[0]
-            if client not in _LOOPBACK:
-                raise _Refused(
-                    403,
-                    "open_mode_loopback_only",
+            if _client_ip(scope) not in _LOOPBACK:
+                raise ForbiddenError(
                     "服务以开发模式（无鉴权）运行，只接受本机请求；生产环境请配置 API 密钥",
+                    code="open_mode_loopback_only",
                 )
             return Principal(key_id="open", role="admin", name="开发模式")
         assert self.keys is not None
         auth = headers.get("authorization", "")
         key = auth[7:].strip() if auth[:7].lower() == "bearer " else headers.get("x-api-key", "").strip()
         if not key:
-            raise _Refused(
-                401,
-                "unauthenticated",
+            raise AuthError(
                 "缺少 API 密钥：请在请求头中加入 Authorization: Bearer <密钥> "
                 "或 X-API-Key: <密钥>（由管理员用 brain keys create 创建）",
-                {"WWW-Authenticate": 'Bearer realm="fengqiao"'},
+                headers={"WWW-Authenticate": 'Bearer realm="fengqiao"'},
             )
         principal = self.keys.verify(key)
         if principal is None:
-            raise _Refused(
-                401,
-                "unauthenticated",
-                "API 密钥无效或已吊销；请向管理员申请新密钥",
-                {"WWW-Authenticate": 'Bearer realm="fengqiao", error="invalid_token"'},
+            raise AuthError(
+                "API 密钥无效、已过期或已吊销；请向管理员申请新密钥",
+                headers={"WWW-Authenticate": 'Bearer realm="fengqiao", error="invalid_token"'},
             )
         return principal
 
     async def _read_body(self, scope: Scope, receive: Receive, headers: Headers) -> bytes:
         limit = self.settings.api.max_body_bytes
-        too_large = _Refused(413, "payload_too_large", f"请求体超过上限 {limit} 字节；请缩短文本或分批提交")
+        too_large = PayloadTooLargeError(f"请求体超过上限 {limit} 字节；请缩短文本或分批提交")
         declared = headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
             raise too_large
@@ -357,17 +288,24 @@ class Gate:
             return b""
         chunks: list[bytes] = []
         size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise too_large
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        timeout = self.settings.api.body_read_timeout_s
+        with anyio.move_on_after(timeout) as deadline:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise too_large
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+        if deadline.cancelled_caught:
+            raise RequestTimeoutError(
+                f"请求体未在 {timeout:g} 秒内发送完毕（已收到 {size} 字节）；请检查网络后重试",
+                headers={"Connection": "close"},
+            )
         return b"".join(chunks)
 
     async def _run_with_timeout(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -396,15 +334,9 @@ class Gate:
                     await started.wait()
                 if not started.is_set():
                     timed_out = True
-                    await self._problem(
-                        scope,
-                        send,
-                        _Refused(
-                            504,
-                            "timeout",
-                            f"处理超时（{self.settings.api.request_timeout_s:g} 秒），请稍后重试",
-                        ),
-                    )
+                    seconds = self.settings.api.request_timeout_s
+                    error = ProcessingTimeoutError(f"处理超时（{seconds:g} 秒），请稍后重试")
+                    await self._problem(scope, send, error)
                     tg.cancel_scope.cancel()
         except BaseExceptionGroup as group:  # surface the route's own exception, as without the task group
             if len(group.exceptions) == 1:
@@ -412,20 +344,6 @@ class Gate:
             raise
 
     # ------------------------------------------------------------------------------------------ helpers
-    def _route_template(self, scope: Scope) -> str:
-        """The route's path template (``/v1/chat/{thread_id}``), from the OpenAPI paths: a bounded label set
-        for metrics and audit that never carries an id. Known before routing, so refused calls have it too."""
-        if self._templates is None:
-            paths = self.routes_app.openapi().get("paths", {})
-            # literal segments before parameters, so /v1/documents/search wins over /v1/documents/{doc_id}
-            ordered = sorted(paths, key=lambda p: [(seg.startswith("{"), seg) for seg in p.split("/")])
-            self._templates = [(compile_path(p)[0], p) for p in ordered]
-        path = scope["path"]
-        for regex, template in self._templates:
-            if regex.match(path):
-                return template
-        return path if is_public(path) else "<unmatched>"
-
     def _record(
         self, ctx: dict[str, Any], method: str, route: str, rid: str, status: int, latency: float
     ) -> None:
@@ -434,7 +352,7 @@ class Gate:
             ts=AuditRecord.now(),
             key_id=principal.key_id if principal else "-",
             role=principal.role if principal else "-",
-            method=method,
+            method=metrics.method_label(method),
             route=route,
             request_id=rid,
             input_hash=ctx["input_hash"],
@@ -444,7 +362,7 @@ class Gate:
         self.audit.append(record)  # committed before the caller passes the response start on
         access_log.info(
             "%s %s %s",
-            method,
+            record.method,
             route,
             status,
             extra={
@@ -452,44 +370,15 @@ class Gate:
                 "key_id": record.key_id,
                 "role": record.role,
                 "route": route,
-                "method": method,
+                "method": record.method,
                 "status": status,
                 "latency_ms": record.latency_ms,
             },
         )
 
-    async def _problem(self, scope: Scope, send: Send, r: _Refused) -> None:
-        response = problem_response(Request(scope), r.status, r.title, r.detail)
-        response.headers.update(r.headers)
+    async def _problem(self, scope: Scope, send: Send, error: BrainError) -> None:
+        response = brain_problem(Request(scope), error)
         await response(scope, _no_body, send)
-
-    def _capturing(self, send: Send, key_id: str, idem_key: str, ctx: dict[str, Any]) -> Send:
-        """Pass the response through and keep a copy to replay; streams and server errors are not kept.
-        ``ctx["idempotency_open"]`` stays true until the claim is completed or released."""
-        state: dict[str, Any] = {"status": 0, "type": "", "chunks": [], "size": 0, "keep": True}
-        ctx["idempotency_open"] = True
-
-        async def wrapped(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                state["status"] = message["status"]
-                state["type"] = Headers(raw=message.get("headers", [])).get("content-type", "")
-                state["keep"] = state["status"] < 500 and "event-stream" not in state["type"]
-            elif message["type"] == "http.response.body" and state["keep"]:
-                chunk = message.get("body", b"")
-                state["size"] += len(chunk)
-                state["chunks"].append(chunk)
-                if state["size"] > _IDEMPOTENT_CAPTURE_LIMIT:
-                    state["keep"], state["chunks"] = False, []
-                if not message.get("more_body", False):
-                    stored = Stored(state["status"], state["type"], b"".join(state["chunks"]))
-                    await anyio.to_thread.run_sync(self.idempotency.complete, key_id, idem_key, stored)
-                    ctx["idempotency_open"] = False
-            if message["type"] == "http.response.body" and not state["keep"] and not message.get("more_body"):
-                await anyio.to_thread.run_sync(self.idempotency.release, key_id, idem_key)
-                ctx["idempotency_open"] = False
-            await send(message)
-
-        return wrapped
 
     async def _refresh_degraded(self) -> None:
         """Which parts are down (graph, llm), for the ``X-Brain-Degraded`` header; re-read every 5 s."""
@@ -509,6 +398,10 @@ class Gate:
         self._degraded = (time.monotonic(), ",".join(sorted(down)))
 
 
+def _client_ip(scope: Scope) -> str:
+    return str((scope.get("client") or ("", 0))[0])
+
+
 async def _no_body() -> Message:
     return {"type": "http.disconnect"}
 
@@ -523,72 +416,5 @@ def _replay(body: bytes, receive: Receive) -> Receive:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
-
-    return wrapped
-
-
-async def _send_stored(stored: Stored, send: Send) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": stored.status,
-            "headers": [
-                (b"content-type", stored.content_type.encode()),
-                (b"content-length", str(len(stored.body)).encode()),
-                (b"idempotent-replayed", b"true"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": stored.body})
-
-
-def _redact_json(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact(value).text
-    if isinstance(value, list):
-        return [_redact_json(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _redact_json(v) for k, v in value.items()}
-    return value
-
-
-def _redacting(send: Send) -> Send:
-    """Redact personal data in a response for a role that may not see it: JSON bodies are buffered and
-    redacted value by value (so the JSON stays valid); SSE and text chunks are redacted as they pass."""
-    state: dict[str, Any] = {"start": None, "mode": "", "chunks": []}
-
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            ctype = Headers(raw=message.get("headers", [])).get("content-type", "")
-            state["mode"] = "json" if "json" in ctype else "text" if ctype.startswith("text/") else "raw"
-            if state["mode"] == "json":
-                state["start"] = message  # held back until the body is complete and redacted
-                return
-            if state["mode"] == "text":  # redaction changes the length
-                out = MutableHeaders(scope=message)
-                if "content-length" in out:
-                    del out["content-length"]
-            await send(message)
-            return
-        if message["type"] != "http.response.body" or state["mode"] == "raw":
-            await send(message)
-            return
-        if state["mode"] == "text":
-            text = message.get("body", b"").decode("utf-8", errors="replace")
-            await send({**message, "body": redact(text).text.encode()})
-            return
-        state["chunks"].append(message.get("body", b""))
-        if message.get("more_body", False):
-            return
-        raw = b"".join(state["chunks"])
-        try:
-            body = json.dumps(_redact_json(json.loads(raw)), ensure_ascii=False).encode()
-        except ValueError:
-            body = redact(raw.decode("utf-8", errors="replace")).text.encode()
-        start = state["start"]
-        headers = MutableHeaders(scope=start)
-        headers["content-length"] = str(len(body))
-        await send(start)
-        await send({"type": "http.response.body", "body": body})
 
     return wrapped

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from brain.api.messages import BODY_UNREADABLE, chinese_message
 from brain.errors import BrainError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -49,6 +50,22 @@ def problem_response(
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
 
+def brain_problem(request: Request, exc: BrainError) -> JSONResponse:
+    """The one mapping from a project error to HTTP: status and title from the error's ``http_status`` and
+    ``code``, its Chinese message as ``detail``, its headers (Retry-After, WWW-Authenticate) passed on.
+    Used by the exception handler for routes and by the middleware for what it refuses itself."""
+    response = problem_response(
+        request,
+        exc.http_status,
+        exc.code,
+        str(exc),
+        type_=f"https://fengqiao.example/problems/{exc.code}",
+        errors=exc.details.get("errors"),
+    )
+    response.headers.update(exc.headers)
+    return response
+
+
 def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(p) for p in loc if p != "body") or "body"
 
@@ -56,15 +73,12 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(BrainError)
     async def _brain_error(request: Request, exc: BrainError) -> JSONResponse:
-        detail = str(exc)
-        return problem_response(
-            request, exc.http_status, exc.code, detail, type_=f"https://fengqiao.example/problems/{exc.code}"
-        )
+        return brain_problem(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _loc(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type", "")}
+            {"field": _loc(e.get("loc", ())), "message": chinese_message(e), "type": e.get("type", "")}
             for e in exc.errors()
         ]
         summary = "；".join(f"{e['field']}: {e['message']}" for e in errors[:5])
@@ -72,10 +86,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's answer to invalid UTF-8 or JSON nested too deep: bad input, said in Chinese
+            return problem_response(request, 422, "invalid_json", BODY_UNREADABLE)
         titles = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
-        resp = problem_response(
-            request, exc.status_code, titles.get(exc.status_code, "http_error"), str(exc.detail)
-        )
+        chinese = {404: "接口不存在：请核对路径（见 /docs）", 405: "该接口不支持此 HTTP 方法（见 /docs）"}
+        detail = chinese.get(exc.status_code, str(exc.detail))
+        if exc.status_code == 404 and exc.detail not in ("Not Found", None):
+            detail = str(exc.detail)
+        resp = problem_response(request, exc.status_code, titles.get(exc.status_code, "http_error"), detail)
         if exc.headers:
             resp.headers.update(exc.headers)
         return resp

@@ -32,7 +32,13 @@ def _worker(host: str, port: int, log_level: str) -> None:
     sock.bind((host, port))
     sock.listen(2048)
     config = uvicorn.Config(
-        "brain.api.app:create_app", factory=True, host=host, port=port, access_log=False, log_level=log_level
+        "brain.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level=log_level,
+        http="brain.api.server:GuardedProtocol",  # a deadline for request headers (slowloris)
     )
     uvicorn.Server(config).run(sockets=[sock])
 

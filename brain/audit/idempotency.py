@@ -16,7 +16,11 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+import anyio
+from starlette.datastructures import Headers
+from starlette.types import Message, Send
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -96,3 +100,53 @@ class IdempotencyStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+# ---------------------------------------------------------------------------------------------- ASGI side
+# The middleware's half of idempotency: pass a response through while keeping a copy to store, and send a
+# stored one back. Kept here, beside the store, so the middleware only decides *when* to use them.
+_CAPTURE_LIMIT = 1_000_000
+
+
+async def send_stored(stored: Stored, send: Send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": stored.status,
+            "headers": [
+                (b"content-type", stored.content_type.encode()),
+                (b"content-length", str(len(stored.body)).encode()),
+                (b"idempotent-replayed", b"true"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": stored.body})
+
+
+def capturing(store: IdempotencyStore, send: Send, key_id: str, idem_key: str, ctx: dict[str, Any]) -> Send:
+    """Pass the response through and keep a copy to replay; streams and server errors are not kept.
+    ``ctx["idempotency_open"]`` stays true until the claim is completed or released."""
+    state: dict[str, Any] = {"status": 0, "type": "", "chunks": [], "size": 0, "keep": True}
+    ctx["idempotency_open"] = True
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            state["status"] = message["status"]
+            state["type"] = Headers(raw=message.get("headers", [])).get("content-type", "")
+            state["keep"] = state["status"] < 500 and "event-stream" not in state["type"]
+        elif message["type"] == "http.response.body" and state["keep"]:
+            chunk = message.get("body", b"")
+            state["size"] += len(chunk)
+            state["chunks"].append(chunk)
+            if state["size"] > _CAPTURE_LIMIT:
+                state["keep"], state["chunks"] = False, []
+            if not message.get("more_body", False):
+                stored = Stored(state["status"], state["type"], b"".join(state["chunks"]))
+                await anyio.to_thread.run_sync(store.complete, key_id, idem_key, stored)
+                ctx["idempotency_open"] = False
+        if message["type"] == "http.response.body" and not state["keep"] and not message.get("more_body"):
+            await anyio.to_thread.run_sync(store.release, key_id, idem_key)
+            ctx["idempotency_open"] = False
+        await send(message)
+
+    return wrapped

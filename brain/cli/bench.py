@@ -109,6 +109,7 @@ def api(
     duration: float = typer.Option(30, "--duration", min=1, help="压测时长（秒）"),
     workers: int = typer.Option(2, "--workers", min=1, help="服务工作进程数"),
     index_dir: str = typer.Option(None, "--index-dir", help="已建好的索引目录（缺省则服务启动时新建）"),
+    mix: bool = typer.Option(False, "--mix", help="混合负载：受理 40%、检索 40%、对话 SSE 15%、协议起草 5%"),
 ) -> None:
     """HTTP 接口压测：本机回环上受理与检索混合负载的吞吐与 p50/p99，/healthz 为同场基线。"""
     from pathlib import Path
@@ -121,5 +122,6 @@ def api(
         workers=workers,
         index_dir=Path(index_dir) if index_dir else None,
         log=lambda m: typer.echo(m, err=True),
+        mix=mix,
     )
     typer.echo(format_table(results, clients, workers))

@@ -37,7 +37,9 @@ def register(app: typer.Typer) -> None:
                 )
                 raise typer.Exit(2)
             console.print("[yellow]注意：开发模式，接口未启用密钥认证，仅监听本机回环地址。[/yellow]")
-        uvicorn.run(create_app(brain=brain), host=h, port=p, log_level="info")
+        uvicorn.run(
+            create_app(brain=brain), host=h, port=p, log_level="info", http="brain.api.server:GuardedProtocol"
+        )
 
     @app.command()
     def search(

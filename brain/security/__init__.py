@@ -62,12 +62,12 @@ ROUTE_SCOPES: tuple[tuple[str, str], ...] = (
 )
 DEFAULT_SCOPE = "admin"
 
-# Reachable without a key: probes, metrics, the API description and the UI (which calls the API itself).
+# Reachable without a key: probes, the API description and the UI (which logs its users in and calls the API
+# with their key). /metrics needs the admin or system role (brain.api.metrics).
 PUBLIC_PATHS = frozenset(
     {
         "/healthz",
         "/readyz",
-        "/metrics",
         "/openapi.json",
         "/docs",
         "/docs/oauth2-redirect",

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from brain.api.deps import get_brain
+from brain.security import current_principal
 from brain.service import Brain
 
 router = APIRouter(tags=["health"])
@@ -16,7 +17,14 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="就绪检查：索引、知识图谱、大模型各部件状态")
+@router.get("/readyz", summary="就绪检查：索引、知识图谱、大模型各部件状态（详情需密钥）")
 def readyz(brain: Brain = Depends(get_brain)) -> JSONResponse:
+    """Anyone may ask whether the service is ready and which part is degraded; the details (versions,
+    connection strings, paths) only a caller with a valid key sees (or a loopback caller in open dev mode)."""
     parts: dict[str, Any] = brain.readiness()
-    return JSONResponse(parts, status_code=200 if parts.get("ready") else 503)
+    status = 200 if parts.get("ready") else 503
+    principal = current_principal()
+    if principal is None:
+        down = sorted(k for k, v in parts.items() if isinstance(v, dict) and not v.get("ok", True))
+        return JSONResponse({"ready": bool(parts.get("ready")), "degraded": down}, status_code=status)
+    return JSONResponse(parts, status_code=status)
