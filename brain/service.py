@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from brain.settings import Settings, load_settings
-from brain.types import Document, SearchRequest, SearchResponse
+from brain.types import Document, OCRRequest, OCRResult, SearchRequest, SearchResponse
 
 if TYPE_CHECKING:  # imported lazily at run time: each area pulls heavy libraries
     from brain.agents.chat.service import ChatService
@@ -160,6 +160,13 @@ class Brain:
 
     def build_index(self, **kwargs: Any) -> Any:
         return self.retrieval.build(**kwargs)
+
+    # ------------------------------------------------------------------ OCR (scanned complaints)
+    def ocr(self, request: OCRRequest) -> OCRResult:
+        """Read a scanned page with the configured OCR, after the upload limits (bytes, pixels, frames)."""
+        from brain.ocr_service import run_ocr
+
+        return run_ocr(self.settings, request)
 
     # ------------------------------------------------------------------ intake (classify, assess, route)
     def intake(self, text: str, **kwargs: Any) -> Any:

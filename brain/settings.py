@@ -89,7 +89,7 @@ class OCRSettings(BaseModel):
         default=2_000_000, ge=1024, description="an uploaded scan, on every path that takes one"
     )
     max_pixels: int = Field(
-        default=40_000_000, ge=10_000, description="width x height per frame, checked before decoding"
+        default=25_000_000, ge=10_000, description="width x height per frame, checked before decoding"
     )
     max_frames: int = Field(default=5, ge=1, description="pages of a multi-frame TIFF/GIF")
 

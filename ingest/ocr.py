@@ -192,15 +192,46 @@ def get_engine(backend: str = "rapidocr", paddle_model_dir: Path | None = None) 
         return _ENGINES[key]
 
 
-def decode_image(data: bytes, *, where: str) -> list[np.ndarray]:
+@dataclass(frozen=True)
+class ImageLimits:
+    """Caps checked *before* pixels are decoded: a 32 KB PNG can declare 12000 x 12000 pixels (0.5 GB once
+    decoded), a 12 KB TIFF ten such frames. Every path that takes an image uses them (API OCR, UI, ingest)."""
+
+    max_bytes: int = 2_000_000
+    max_pixels: int = 25_000_000  # an A4 page at 400 dpi is 15.5 M
+    max_frames: int = 5
+
+
+DEFAULT_LIMITS = ImageLimits()
+
+
+def decode_image(data: bytes, *, where: str, limits: ImageLimits | None = None) -> list[np.ndarray]:
     """Image bytes -> BGR arrays, one per frame (multi-page TIFF gives several). Transparent pixels become
-    white, since scans and screenshots put dark text on a light page."""
+    white, since scans and screenshots put dark text on a light page. Refuses (with a Chinese reason) a file,
+    frame count or frame size over ``limits`` before decoding any pixels."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
+    lim = limits or DEFAULT_LIMITS
+    if len(data) > lim.max_bytes:
+        raise IngestFileError(
+            f"图片文件过大（{where}：{len(data)} 字节，上限 {lim.max_bytes} 字节）",
+            hint="请压缩图片或降低扫描分辨率（建议 200–300 dpi）后重新上传",
+        )
     try:
-        img = Image.open(io.BytesIO(data))
+        img = Image.open(io.BytesIO(data))  # reads the header only
         frames = []
-        for frame in ImageSequence.Iterator(img):
+        for n, frame in enumerate(ImageSequence.Iterator(img), start=1):
+            if n > lim.max_frames:
+                raise IngestFileError(
+                    f"图片页数过多（{where}：超过 {lim.max_frames} 页）",
+                    hint=f"请拆分为每份不超过 {lim.max_frames} 页后分别上传",
+                )
+            width, height = frame.size
+            if width * height > lim.max_pixels:
+                raise IngestFileError(
+                    f"图片尺寸过大（{where}：第 {n} 页 {width}×{height} 像素，上限 {lim.max_pixels} 像素）",
+                    hint="请降低扫描分辨率（建议 200–300 dpi）或缩小图片后重新上传",
+                )
             if frame.mode in ("RGBA", "LA", "P"):
                 rgba = frame.convert("RGBA")
                 page = Image.new("RGB", rgba.size, (255, 255, 255))
@@ -208,7 +239,7 @@ def decode_image(data: bytes, *, where: str) -> list[np.ndarray]:
             else:
                 page = frame.convert("RGB")
             frames.append(np.ascontiguousarray(np.asarray(page)[:, :, ::-1]))
-    except (UnidentifiedImageError, OSError, ValueError) as e:
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
         raise IngestFileError(
             f"图片无法解码（{where}）：{e}",
             hint="确认文件是完整的 PNG/JPEG/BMP/TIFF/WebP 图片，可重新扫描或导出",

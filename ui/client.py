@@ -144,7 +144,9 @@ class HttpClient:
         import httpx
 
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._http = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout_s)
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout_s, trust_env=False
+        )
         self.reports_dir = reports_dir or Path("var/reports")
 
     @staticmethod
@@ -184,11 +186,14 @@ class HttpClient:
         return dict(self._check(self._http.post("/v1/intake", json={"text": text})).json())
 
     def intake_image(self, data: bytes, filename: str) -> dict[str, Any]:
-        """The API takes text, so the scan is recognised here with the same OCR package the service uses."""
-        try:
-            text = ocr_bytes(data, filename)
-        except Exception as e:  # ingest's errors carry a Chinese message
-            raise UIError(str(e)) from e
+        """The scan goes to the API's OCR (``POST /v1/ocr``: the server's upload limits apply), then intake."""
+        resp = self._http.post(
+            "/v1/ocr",
+            content=data,
+            headers={"content-type": "application/octet-stream"},
+            params={"name": filename},
+        )
+        text = str(self._check(resp).json()["text"])
         if not text.strip():
             raise UIError(f"未能从图片中识别出文字（{filename}）：请上传更清晰的扫描件，或直接粘贴文字")
         result = self.intake(text)

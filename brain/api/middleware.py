@@ -56,6 +56,7 @@ from brain.privacy import contains_pii
 from brain.privacy import logs as privacy_logs
 from brain.privacy.response import redacting
 from brain.security import (
+    LOGIN_PATH,
     KeyStore,
     Principal,
     is_public,
@@ -167,6 +168,11 @@ class Gate:
                     await self.app(scope, receive, final_send)
                 finally:
                     reset_current_principal(token)
+            elif path == LOGIN_PATH:  # no key yet: audited, limited per client IP, body limits apply
+                await self.limits.check_unauthenticated(_client_ip(scope))
+                body = await self._read_body(scope, receive, headers)
+                ctx["input_hash"] = hashlib.sha256(body).hexdigest()
+                await self.app(scope, _replay(body, receive), final_send)
             elif audited:
                 await self._guarded(scope, receive, final_send, ctx, headers, route)
             else:

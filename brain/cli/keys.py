@@ -26,6 +26,16 @@ def create(
     typer.echo(key)
 
 
+@app.command("hash-password")
+def hash_password_cmd(
+    password: str = typer.Option(..., "--password", prompt=True, hide_input=True, help="界面登录密码"),
+) -> None:
+    """生成界面登录密码的哈希，填入配置 api.ui_users.<用户名>.password_hash（密码本身不保存）。"""
+    from brain.security.passwords import hash_password
+
+    typer.echo(hash_password(password))
+
+
 @app.command("list")
 def list_keys(profile: str | None = ProfileOption) -> None:
     """列出密钥（不含密钥本身）。"""

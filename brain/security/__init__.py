@@ -31,17 +31,19 @@ from brain.settings import Settings
 
 ROLES = ("clerk", "mediator", "evaluator", "system", "admin")
 SCOPES = ("search", "intake", "graph", "agreements", "chat", "tools", "eval", "admin")
+# Every role has "self": who am I, what may I do (GET /v1/whoami; the UI asks it after a login).
+BASE_SCOPES = frozenset({"self"})
 
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     # 受理窗口: register, classify, route; look things up
-    "clerk": frozenset({"search", "intake", "graph", "tools"}),
+    "clerk": frozenset({"search", "intake", "graph", "tools"}) | BASE_SCOPES,
     # 调解员: everything about their cases, including drafting agreements and the assistant
-    "mediator": frozenset({"search", "intake", "graph", "agreements", "chat", "tools"}),
+    "mediator": frozenset({"search", "intake", "graph", "agreements", "chat", "tools"}) | BASE_SCOPES,
     # 评测: read-only capabilities and evaluation, never drafting or chat over live cases
-    "evaluator": frozenset({"search", "intake", "graph", "eval", "tools"}),
+    "evaluator": frozenset({"search", "intake", "graph", "eval", "tools"}) | BASE_SCOPES,
     # the case-workflow system calls every capability as a tool
-    "system": frozenset({"search", "intake", "graph", "agreements", "chat", "tools"}),
-    "admin": frozenset(SCOPES),
+    "system": frozenset({"search", "intake", "graph", "agreements", "chat", "tools"}) | BASE_SCOPES,
+    "admin": frozenset(SCOPES) | BASE_SCOPES,
 }
 
 # (path prefix, scope), first match wins; paths outside /v1 are public or 404 (see PUBLIC_PATHS).
@@ -59,7 +61,11 @@ ROUTE_SCOPES: tuple[tuple[str, str], ...] = (
     ("/v1/tools", "tools"),
     ("/v1/eval", "eval"),
     ("/v1/admin", "admin"),
+    ("/v1/whoami", "self"),
+    ("/v1/ocr", "intake"),
 )
+# Reached without a key but audited and limited per client IP: the UI's user/password login.
+LOGIN_PATH = "/v1/login"
 DEFAULT_SCOPE = "admin"
 
 # Reachable without a key: probes, the API description and the UI (which logs its users in and calls the API
@@ -99,6 +105,12 @@ class Principal:
     key_id: str
     role: str
     name: str = ""
+    user: str = ""  # set for a UI login by user name (a session key): threads belong to the user
+
+    @property
+    def owner(self) -> str:
+        """Who owns what this caller creates (chat threads): the user of a UI login, else the key."""
+        return f"user:{self.user}" if self.user else f"key:{self.key_id}"
 
     def allows(self, scope: str) -> bool:
         return scope in ROLE_SCOPES.get(self.role, frozenset())
@@ -150,6 +162,10 @@ CREATE TABLE IF NOT EXISTS api_keys (
     revoked_at TEXT
 )
 """
+_MIGRATIONS = (
+    "ALTER TABLE api_keys ADD COLUMN expires_at REAL",  # session keys of UI logins expire
+    "ALTER TABLE api_keys ADD COLUMN user TEXT",
+)
 
 
 class KeyStore:
@@ -160,11 +176,15 @@ class KeyStore:
         self.path = path
         self._pepper = pepper.encode()
         self._cache_s = cache_s
-        self._cache: dict[str, tuple[float, tuple[str, str, str] | None]] = {}
+        self._cache: dict[str, tuple[float, tuple[str, str, str, float | None, str] | None]] = {}
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(api_keys)")}
+            for statement in _MIGRATIONS:
+                if statement.split()[5] not in columns:
+                    db.execute(statement)
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
@@ -185,15 +205,32 @@ class KeyStore:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._connect() as db:
             db.execute(
-                "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, NULL)",
+                "INSERT INTO api_keys (key_id, name, role, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                 (key_id, name.strip(), role, self._hash(key), now),
             )
         return KeyInfo(key_id, name.strip(), role, now, None), key
 
+    def create_session(self, role: str, user: str, ttl_s: float) -> str:
+        """A key for one UI login of ``user`` that expires after ``ttl_s``; returned once, never stored."""
+        if role not in ROLES:
+            raise InputError(f"未知角色 '{role}'", where="api.ui_users", hint=f"可选：{', '.join(ROLES)}")
+        key_id = secrets.token_hex(4)
+        key = f"fq_{key_id}_{secrets.token_urlsafe(32)}"
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._connect() as db:
+            db.execute("DELETE FROM api_keys WHERE expires_at IS NOT NULL AND expires_at < ?", (time.time(),))
+            db.execute(
+                "INSERT INTO api_keys (key_id, name, role, key_hash, created_at, revoked_at, expires_at, user) "
+                "VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
+                (key_id, f"界面登录 {user}", role, self._hash(key), now, time.time() + ttl_s, user),
+            )
+        return key
+
     def list(self) -> list[KeyInfo]:
         with self._connect() as db:
             rows = db.execute(
-                "SELECT key_id, name, role, created_at, revoked_at FROM api_keys ORDER BY created_at, key_id"
+                "SELECT key_id, name, role, created_at, revoked_at FROM api_keys WHERE expires_at IS NULL "
+                "ORDER BY created_at, key_id"
             ).fetchall()
         return [KeyInfo(*r) for r in rows]
 
@@ -226,16 +263,19 @@ class KeyStore:
         if hit is None or now - hit[0] > self._cache_s:
             with self._connect() as db:
                 row = db.execute(
-                    "SELECT key_hash, role, name FROM api_keys WHERE key_id = ? AND revoked_at IS NULL",
+                    "SELECT key_hash, role, name, expires_at, user FROM api_keys "
+                    "WHERE key_id = ? AND revoked_at IS NULL",
                     (key_id,),
                 ).fetchone()
-            hit = (now, (row[0], row[1], row[2]) if row else None)
+            hit = (now, (row[0], row[1], row[2], row[3], row[4] or "") if row else None)
             with self._lock:
                 self._cache[key_id] = hit
         record = hit[1]
         if record is None or not hmac.compare_digest(record[0], self._hash(key)):
             return None
-        return Principal(key_id=key_id, role=record[1], name=record[2])
+        if record[3] is not None and record[3] < time.time():
+            return None  # an expired UI login
+        return Principal(key_id=key_id, role=record[1], name=record[2], user=record[4])
 
 
 def key_store_path(settings: Settings) -> Path:

@@ -8,4 +8,6 @@ ROUTER_MODULES = [
     "brain.api.routes.agreements",
     "brain.api.routes.chat",
     "brain.api.routes.tools",
+    "brain.api.routes.session",
+    "brain.api.routes.ocr",
 ]
