@@ -58,6 +58,9 @@ REQUIRED_FIELDS = [
 ]
 
 MAX_TEXT = 20_000
+MAX_AMOUNT = Decimal("999999999999.99")  # under a trillion yuan: beyond it 大写 has no unit and Decimal overflows
+MAX_PARTIES = 50
+MAX_TERMS = 200
 
 
 class Party(BaseModel):
@@ -93,7 +96,9 @@ class TermInput(BaseModel):
     )
     obligor: str | None = Field(default=None, description="义务人")
     payee: str | None = Field(default=None, description="收款人/权利人")
-    amount: Decimal | None = Field(default=None, ge=0, description="金额（元，小写）")
+    amount: Decimal | None = Field(
+        default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="金额（元，小写）"
+    )
     amount_capital: str | None = Field(default=None, description="金额大写，给出时与 amount 核对")
     method: str | None = Field(default=None, examples=["银行转账"])
     place: str | None = None
@@ -107,13 +112,15 @@ class AgreementRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     facts: str = Field(default="", max_length=MAX_TEXT, description="案情：纠纷主要事实与争议事项")
-    parties: list[Party] = Field(default_factory=list, description="为空时从案情与调解记录中按规则提取")
+    parties: list[Party] = Field(
+        default_factory=list, max_length=MAX_PARTIES, description="为空时从案情与调解记录中按规则提取"
+    )
     notes: str | None = Field(default=None, max_length=MAX_TEXT, description="调解记录或对话记录")
     responsibility: str | None = Field(default=None, max_length=4000, description="各方责任")
     terms_text: str | None = Field(
         default=None, max_length=MAX_TEXT, description="达成的协议内容（自由文本）"
     )
-    terms: list[TermInput] = Field(default_factory=list, description="结构化协议条款")
+    terms: list[TermInput] = Field(default_factory=list, max_length=MAX_TERMS, description="结构化协议条款")
     performance: str | None = Field(
         default=None, max_length=4000, description="履行方式、地点、期限（另行说明时）"
     )
@@ -138,7 +145,7 @@ class Obligation(BaseModel):
     obligor: str | None = None
     payee: str | None = None
     action: str | None = Field(default=None, description="支付/赔偿/返还/修复……")
-    amount: Decimal | None = None
+    amount: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False)
     amount_capital: str | None = None
     method: str | None = None
     place: str | None = None
@@ -173,12 +180,12 @@ class Agreement(BaseModel):
 
     agreement_no: str | None = None
     committee_name: str | None = None
-    parties: list[Party] = Field(default_factory=list)
+    parties: list[Party] = Field(default_factory=list, max_length=MAX_PARTIES)
     dispute_type: str | None = None
     case_source: CaseSource | None = None
     facts_and_issues: str | None = None
     responsibility: str | None = None
-    agreed_terms: list[Term] = Field(default_factory=list)
+    agreed_terms: list[Term] = Field(default_factory=list, max_length=MAX_TERMS)
     performance: str | None = None
     copies_count: int | None = Field(default=None, ge=1)
     copies: str | None = None

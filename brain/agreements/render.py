@@ -39,11 +39,23 @@ def placeholder(key: str) -> str:
 
 
 def cn_number(n: int) -> str:
-    """1..99 in Chinese numerals, for 第一条 and 一式三份."""
+    """0..9999 in Chinese numerals, for 第一条 and 一式三份 (一百零五, 一千零十); larger as digits."""
     if n <= 10:
         return CN_NUMBERS[n]
-    tens, ones = divmod(n, 10)
-    return (CN_NUMBERS[tens] if tens > 1 else "") + "十" + (CN_NUMBERS[ones] if ones else "")
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return (CN_NUMBERS[tens] if tens > 1 else "") + "十" + (CN_NUMBERS[ones] if ones else "")
+    if n >= 10_000:
+        return str(n)
+    out, zero = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit, n = divmod(n, value)
+        if digit:
+            out += ("零" if zero and out else "") + CN_NUMBERS[digit] + unit
+            zero = False
+        elif out:
+            zero = True
+    return out
 
 
 def cn_date(d: date | None) -> str:

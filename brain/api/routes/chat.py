@@ -5,15 +5,19 @@ half-open stream."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from fastapi import APIRouter, Depends
+import anyio
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from brain.agents.chat.service import MAX_MESSAGE_CHARS, ChatEvent
+from brain.agents.chat.service import MAX_MESSAGE_CHARS, ChatEvent, check_thread_id, new_thread_id
 from brain.agents.chat.state import Turn
 from brain.api.deps import get_brain
+from brain.security import current_principal
+from brain.security.ownership import ThreadOwners
 from brain.service import Brain
 
 router = APIRouter(prefix="/v1/chat", tags=["调解助手"])
@@ -52,10 +56,15 @@ def _sse(ev: ChatEvent) -> ServerSentEvent:
     summary="调解助手对话（SSE 流式：meta, delta…, sources, done）",
     responses={200: {"content": {"text/event-stream": {}}, "model": ChatReply}},
 )
-def chat(req: ChatRequest, brain: Brain = Depends(get_brain)) -> Any:
-    events = brain.chat(req.thread_id or "", req.message, use_llm=req.use_llm)  # validates before streaming
+def chat(req: ChatRequest, request: Request, brain: Brain = Depends(get_brain)) -> Any:
+    thread_id = check_thread_id(req.thread_id) if req.thread_id else new_thread_id()
+    principal = current_principal()
+    if principal is not None:  # the thread belongs to whoever made it (brain.security.ownership)
+        has_turns = bool(req.thread_id) and bool(brain.chat_history(thread_id))
+        _owners(request).claim_for_writing(thread_id, principal, has_turns)
+    events = brain.chat(thread_id, req.message, use_llm=req.use_llm)  # validates before streaming
     if req.stream:
-        return EventSourceResponse((_sse(ev) for ev in events), ping=15)
+        return EventSourceResponse(_stream(events), ping=15)
     sources: list[dict[str, Any]] = []
     done: dict[str, Any] = {}
     for ev in events:
@@ -72,6 +81,43 @@ def chat(req: ChatRequest, brain: Brain = Depends(get_brain)) -> Any:
     )
 
 
-@router.get("/{thread_id}", response_model=ChatHistory, summary="读取会话历史")
-def history(thread_id: str, brain: Brain = Depends(get_brain)) -> ChatHistory:
-    return ChatHistory(thread_id=thread_id, turns=brain.chat_history(thread_id))
+@router.get(
+    "/{thread_id}", response_model=ChatHistory, summary="读取会话历史（仅限创建者；管理员可读并留审计）"
+)
+def history(thread_id: str, request: Request, brain: Brain = Depends(get_brain)) -> ChatHistory:
+    turns = brain.chat_history(thread_id)
+    principal = current_principal()
+    if principal is not None:
+        _owners(request).check_read(thread_id, principal, bool(turns))
+    return ChatHistory(thread_id=thread_id, turns=turns)
+
+
+def _owners(request: Request) -> ThreadOwners:
+    state = request.app.state
+    owners: ThreadOwners | None = getattr(state, "thread_owners", None)
+    if owners is None:
+        owners = state.thread_owners = ThreadOwners(state.settings.state_dir / "threads.sqlite3")
+    return owners
+
+
+async def _stream(events: Iterator[ChatEvent]) -> AsyncIterator[ServerSentEvent]:
+    """Events of a sync generator, one worker-thread step at a time. When the client goes away mid-answer
+    the task is cancelled; the step in flight finishes (threads cannot be interrupted), then the generator is
+    closed, which ends the graph run and releases the thread's lock: the next turn starts at once instead of
+    waiting for garbage collection to close the abandoned generator (finding 5 of the hostile test)."""
+    done = object()
+    try:
+        while True:
+            ev = await anyio.to_thread.run_sync(next, events, done)
+            if ev is done:
+                return
+            yield _sse(ev)  # type: ignore[arg-type]
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_close, events)
+
+
+def _close(events: Iterator[ChatEvent]) -> None:
+    close = getattr(events, "close", None)
+    if close is not None:
+        close()
