@@ -139,6 +139,10 @@ class APISettings(BaseModel):
         default_factory=dict, description="UI logins by user name and password, each mapped to a role"
     )
     ui_session_s: float = Field(default=8 * 3600, gt=0, description="how long a UI login lasts")
+    party_names_roles: list[str] = Field(
+        default_factory=lambda: ["clerk", "mediator", "admin"],
+        description="roles that see party names in intake results (facts.parties); others get placeholders",
+    )
     compute_threads: int = Field(
         default=2,
         ge=1,

@@ -58,7 +58,9 @@ REQUIRED_FIELDS = [
 ]
 
 MAX_TEXT = 20_000
-MAX_AMOUNT = Decimal("999999999999.99")  # under a trillion yuan: beyond it 大写 has no unit and Decimal overflows
+MAX_AMOUNT = Decimal(
+    "999999999999.99"
+)  # under a trillion yuan: beyond it 大写 has no unit and Decimal overflows
 MAX_PARTIES = 50
 MAX_TERMS = 200
 

@@ -70,9 +70,12 @@ def chinese_message(error: dict[str, Any]) -> str:
     if kind in ("value_error", "assertion_error") and error.get("msg"):
         # our own validators raise ValueError with a Chinese message: pydantic prefixes "Value error, "
         return str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    msg = str(error.get("msg", "")).removeprefix("Value error, ")
+    if any("\u4e00" <= c <= "\u9fff" for c in msg):  # a validator of ours already said it in Chinese
+        return msg
     if kind in _BY_TYPE:
         return _BY_TYPE[kind]
-    return f"取值不正确（{error.get('msg', kind)}）"
+    return f"取值不正确（{msg or kind}）"
 
 
 BODY_UNREADABLE = "请求体无法解析：应为 UTF-8 编码、嵌套不超过 100 层的 JSON；请检查编码与括号"

@@ -14,6 +14,7 @@ from brain.agents.intake.schema import (
     Taxonomy,
 )
 from brain.api.deps import get_brain, run_compute
+from brain.security import current_principal
 from brain.service import Brain
 
 router = APIRouter(tags=["受理分流 intake"])
@@ -34,7 +35,29 @@ async def intake(req: IntakeRequest, request: Request, brain: Brain = Depends(ge
             precedents=req.precedents,
         ),
     )
-    return result
+    return _parties_for_role(result, request)
+
+
+def _parties_for_role(result: IntakeResult, request: Request) -> IntakeResult:
+    """``facts.parties`` follow the caller's role: a clerk registering the case (and a mediator, an admin) sees
+    the names; the evaluator and system/workflow keys get a placeholder per name unless
+    ``api.party_names_roles`` lists their role."""
+    principal = current_principal()
+    roles = request.app.state.settings.api.party_names_roles
+    if principal is None or principal.role in roles or not result.facts.parties:
+        return result
+    placeholders: dict[str, str] = {}
+    parties = [
+        p.model_copy(
+            update={
+                "name": placeholders.setdefault(p.name, f"〔姓名{len(placeholders) + 1}〕")
+                if p.name
+                else None
+            }
+        )
+        for p in result.facts.parties
+    ]
+    return result.model_copy(update={"facts": result.facts.model_copy(update={"parties": parties})})
 
 
 @router.post("/v1/intake/classify", response_model=ClassifyResult, summary="只做分类与风险研判")

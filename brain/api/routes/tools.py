@@ -14,6 +14,7 @@ import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 
@@ -42,7 +43,8 @@ class ToolSpec:
         """(method, url path, query, json body) for a tool call's arguments."""
         path = self.path
         for p in self.path_params:
-            path = path.replace("{" + p + "}", str(arguments[p]))
+            # encoded as one segment: "../../../etc/passwd" stays a document id, never a path up the tree
+            path = path.replace("{" + p + "}", quote(str(arguments[p]), safe=""))
         query = {k: arguments[k] for k in self.query_params if k in arguments}
         body: Any = None
         if self.body_wrapped:
