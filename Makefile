@@ -23,12 +23,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## create .venv and install the project with its extras (CPU only)
 
-system-deps: ## Debian packages: CJK fonts, chromium (browser tests), poppler (PDF checks)
+system-deps: ## Debian packages: CJK fonts, chromium (browser tests), poppler (PDF checks), redis-server (shared rate limits)
 	@if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	  need=""; for p in fonts-noto-cjk fonts-wqy-zenhei chromium poppler-utils; do \
+	  need=""; for p in fonts-noto-cjk fonts-wqy-zenhei chromium poppler-utils redis-server; do \
 	    dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	  if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi; \
-	else echo "system-deps: not root or no apt-get; install fonts-noto-cjk fonts-wqy-zenhei chromium poppler-utils yourself"; fi
+	else echo "system-deps: not root or no apt-get; install fonts-noto-cjk fonts-wqy-zenhei chromium poppler-utils redis-server yourself"; fi
 
 index: install ## build the search index over the shipped corpus (skipped when up to date)
 	$(BRAIN) index build

@@ -48,6 +48,7 @@ class RateLimits:
             storage: Storage = storage_from_string(
                 "async+" + self.url if not self.url.startswith("async+") else self.url,
                 key_prefix=self.namespace,
+                implementation="redispy",  # the redis package (limits' default async client is coredis)
             )
             self._shared = MovingWindowRateLimiter(storage)
 
