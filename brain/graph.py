@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from brain.errors import GraphDataError, GraphQueryError, GraphUnavailableError, InputError, NotFoundError
+from brain.graph_supervisor import GraphSupervisor
 from brain.settings import Settings
 from knowledge_graph.errors import KnowledgeGraphError, SeedDataError
 from knowledge_graph.loader import LoadReport, load
@@ -95,6 +96,7 @@ class GraphService:
         self.graph = settings.graph
         self._driver: Any = None
         self._server: EmbeddedServer | None = None
+        self._supervisor: GraphSupervisor | None = None
         self._lock = threading.Lock()
         self._last_error: str | None = None
         self._down_until = 0.0  # monotonic time before which request-path queries fail fast; 0 = up
@@ -127,6 +129,7 @@ class GraphService:
                     database=self.database,
                     start_timeout_s=self.graph.start_timeout_s,
                 )
+                self._supervisor = GraphSupervisor(self._server)
                 self._server.start()
             self._connect()
             if self._count_types() == 0:
@@ -158,11 +161,16 @@ class GraphService:
             if self._driver is not None:
                 self._driver.close()
                 self._driver = None
+        self._supervisor = None  # closing: no restarts from here on
         if self._server is not None:
             self._server.stop()  # only stops a server this service started
 
     # ------------------------------------------------------------------ health and data
     def status(self) -> dict[str, Any]:
+        restart = self._supervisor.check() if self._supervisor is not None else None
+        if restart is not None:  # the embedded server died: being restarted with back-off
+            detail = f"嵌入式图谱服务已退出，正在自动重启（第 {restart['restarts']} 次）"
+            return {"ok": False, "detail": detail, "uri": self.uri, **restart}
         try:
             self._run("RETURN 1 AS ok", {}, probe=True)
         except GraphUnavailableError as e:

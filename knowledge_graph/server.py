@@ -161,6 +161,8 @@ class EmbeddedServer:
             self.database,
             "--heap",
             self.heap,
+            "--parent-pid",  # the server stops when this process dies, however it dies
+            str(os.getpid()),
         ]
         self.ready_file.unlink(missing_ok=True)
         env = {**os.environ, PASSWORD_ENV: self.password}
@@ -207,8 +209,19 @@ class EmbeddedServer:
 # ------------------------------------------------------------------------------------ server process
 
 
-def serve(data_dir: Path, *, bolt_port: int, http_port: int, password: str, database: str, heap: str) -> None:
-    """Run ArcadeDB with Bolt in this process until SIGTERM/SIGINT. Needs its own process (one JVM)."""
+def serve(
+    data_dir: Path,
+    *,
+    bolt_port: int,
+    http_port: int,
+    password: str,
+    database: str,
+    heap: str,
+    parent_pid: int | None = None,
+) -> None:
+    """Run ArcadeDB with Bolt in this process until SIGTERM/SIGINT — or, with ``parent_pid``, until that
+    process is gone (a SIGKILLed ``brain serve`` runs no shutdown hook; its server must not live on with
+    parent 1). Needs its own process (one JVM)."""
     from arcadedb_embedded.jvm import start_jvm
     from arcadedb_embedded.server import ArcadeDBServer
 
@@ -232,7 +245,9 @@ def serve(data_dir: Path, *, bolt_port: int, http_port: int, password: str, data
     print(f"图谱服务已启动：bolt://127.0.0.1:{bolt_port} 数据库 {database}", flush=True)
     try:
         while not stop.wait(0.5):
-            pass
+            if parent_pid is not None and os.getppid() != parent_pid:
+                print(f"父进程 {parent_pid} 已退出，图谱服务随之停止", flush=True)
+                break
     finally:
         server.stop()
 
@@ -244,6 +259,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--http-port", type=int, required=True)
     p.add_argument("--database", required=True)
     p.add_argument("--heap", default="512m")
+    p.add_argument("--parent-pid", type=int, default=None, help="随该进程退出而停止")
     a = p.parse_args(argv)
     password = os.environ.get(PASSWORD_ENV)
     if not password or len(password) < 8:
@@ -255,6 +271,7 @@ def main(argv: list[str] | None = None) -> None:
         password=password,
         database=a.database,
         heap=a.heap,
+        parent_pid=a.parent_pid,
     )
 
 
