@@ -36,11 +36,15 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from brain.api import metrics
+from brain.api.body import BODY_METHODS, read_body
+from brain.api.body import client_ip as _client_ip
+from brain.api.body import no_body as _no_body
+from brain.api.body import replay as _replay
 from brain.api.openapi_doc import document_cross_cutting
 from brain.api.problems import brain_problem
 from brain.api.ratelimit import RateLimits
 from brain.api.surrogates import check_surrogates
-from brain.audit import AuditRecord, AuditStore, open_audit_store
+from brain.audit import AuditStore, open_audit_store, record_call
 from brain.audit.idempotency import IdempotencyStore, Stored, capturing, send_stored
 from brain.errors import (
     AuthError,
@@ -48,9 +52,7 @@ from brain.errors import (
     BrainError,
     ConflictError,
     ForbiddenError,
-    PayloadTooLargeError,
     ProcessingTimeoutError,
-    RequestTimeoutError,
 )
 from brain.privacy import contains_pii
 from brain.privacy import logs as privacy_logs
@@ -68,11 +70,9 @@ from brain.security import (
 from brain.settings import Settings
 
 log = logging.getLogger("brain.api")
-access_log = logging.getLogger("brain.access")
 
 _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 DETAIL_ROLES = frozenset({"admin", "system"})  # who sees /readyz details and /metrics
 
 
@@ -202,7 +202,7 @@ class Gate:
         await self.limits.check_key(principal.key_id)
         body = await self._read_body(scope, receive, headers)
         check_surrogates(body, headers.get("content-type", ""))
-        digest = hashlib.sha256(body if scope["method"] in _BODY_METHODS else scope.get("query_string", b""))
+        digest = hashlib.sha256(body if scope["method"] in BODY_METHODS else scope.get("query_string", b""))
         ctx["input_hash"] = digest.hexdigest()
         receive = _replay(body, receive)
 
@@ -285,34 +285,8 @@ class Gate:
         return principal
 
     async def _read_body(self, scope: Scope, receive: Receive, headers: Headers) -> bytes:
-        limit = self.settings.api.max_body_bytes
-        too_large = PayloadTooLargeError(f"请求体超过上限 {limit} 字节；请缩短文本或分批提交")
-        declared = headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise too_large
-        if scope["method"] not in _BODY_METHODS:
-            return b""
-        chunks: list[bytes] = []
-        size = 0
-        timeout = self.settings.api.body_read_timeout_s
-        with anyio.move_on_after(timeout) as deadline:
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    break
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > limit:
-                    raise too_large
-                chunks.append(chunk)
-                if not message.get("more_body", False):
-                    break
-        if deadline.cancelled_caught:
-            raise RequestTimeoutError(
-                f"请求体未在 {timeout:g} 秒内发送完毕（已收到 {size} 字节）；请检查网络后重试",
-                headers={"Connection": "close"},
-            )
-        return b"".join(chunks)
+        api = self.settings.api
+        return await read_body(scope, receive, headers, api.max_body_bytes, api.body_read_timeout_s)
 
     async def _run_with_timeout(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the route; if it has not started a response within the timeout, answer 504 and drop whatever
@@ -354,8 +328,8 @@ class Gate:
         self, ctx: dict[str, Any], method: str, route: str, rid: str, status: int, latency: float
     ) -> None:
         principal: Principal | None = ctx["principal"]
-        record = AuditRecord(
-            ts=AuditRecord.now(),
+        record_call(
+            self.audit,
             key_id=principal.key_id if principal else "-",
             role=principal.role if principal else "-",
             method=metrics.method_label(method),
@@ -363,23 +337,7 @@ class Gate:
             request_id=rid,
             input_hash=ctx["input_hash"],
             status=status,
-            latency_ms=round(latency * 1000, 2),
-        )
-        self.audit.append(record)  # committed before the caller passes the response start on
-        access_log.info(
-            "%s %s %s",
-            record.method,
-            route,
-            status,
-            extra={
-                "request_id": rid,
-                "key_id": record.key_id,
-                "role": record.role,
-                "route": route,
-                "method": record.method,
-                "status": status,
-                "latency_ms": record.latency_ms,
-            },
+            latency_s=latency,
         )
 
     async def _problem(self, scope: Scope, send: Send, error: BrainError) -> None:
@@ -402,25 +360,3 @@ class Gate:
             return
         down = [name for name, part in parts.items() if isinstance(part, dict) and not part.get("ok", True)]
         self._degraded = (time.monotonic(), ",".join(sorted(down)))
-
-
-def _client_ip(scope: Scope) -> str:
-    return str((scope.get("client") or ("", 0))[0])
-
-
-async def _no_body() -> Message:
-    return {"type": "http.disconnect"}
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """Give the route the body we already read, then the real channel (for disconnects during streams)."""
-    sent = False
-
-    async def wrapped() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return wrapped

@@ -45,11 +45,12 @@ class RateLimits:
         self._shared: MovingWindowRateLimiter | None = None
         self._shared_down_until = 0.0
         if self.url:
-            storage: Storage = storage_from_string(
+            storage = storage_from_string(
                 "async+" + self.url if not self.url.startswith("async+") else self.url,
                 key_prefix=self.namespace,
                 implementation="redispy",  # the redis package (limits' default async client is coredis)
             )
+            assert isinstance(storage, Storage)  # an "async+" URL gives the asyncio storage
             self._shared = MovingWindowRateLimiter(storage)
 
     @property

@@ -32,10 +32,10 @@ def header_timeout_s() -> float:
     return _timeout_s
 
 
-class GuardedProtocol(_Base):  # type: ignore[misc,valid-type]
+class GuardedProtocol(_Base):
     _header_timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+    def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         self._arm_header_timer()
 

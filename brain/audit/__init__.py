@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -181,3 +182,50 @@ def export(records: Iterator[AuditRecord], fmt: str) -> Iterator[str]:
         buf.truncate()
     if buf.getvalue():
         yield buf.getvalue()
+
+
+_access_log = logging.getLogger("brain.access")
+
+
+def record_call(
+    store: AuditStore,
+    *,
+    key_id: str,
+    role: str,
+    method: str,
+    route: str,
+    request_id: str,
+    input_hash: str,
+    status: int,
+    latency_s: float,
+) -> AuditRecord:
+    """Append one call to the audit store (committed before the caller sends the response start on) and
+    write the matching JSON access line (``brain.access``); neither holds the body, only its hash."""
+    record = AuditRecord(
+        ts=AuditRecord.now(),
+        key_id=key_id,
+        role=role,
+        method=method,
+        route=route,
+        request_id=request_id,
+        input_hash=input_hash,
+        status=status,
+        latency_ms=round(latency_s * 1000, 2),
+    )
+    store.append(record)
+    _access_log.info(
+        "%s %s %s",
+        method,
+        route,
+        status,
+        extra={
+            "request_id": request_id,
+            "key_id": key_id,
+            "role": role,
+            "route": route,
+            "method": method,
+            "status": status,
+            "latency_ms": record.latency_ms,
+        },
+    )
+    return record
