@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from brain.security import open_key_store
+from brain.settings import load_settings
 from eval.bench_api import LiveServer
 
 pytestmark = pytest.mark.slow
@@ -26,10 +28,18 @@ CARD = "6222020200001234562"  # passes Luhn
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Keys on, as the gpu profile has it: every generated request carries an admin key."""
     index_dir = tmp_path_factory.getbasetemp() / "shared-index"
-    server = LiveServer(
-        tmp_path_factory.mktemp("schemathesis"), env={"BRAIN_RETRIEVAL__INDEX_DIR": str(index_dir)}
-    ).start()
+    state = tmp_path_factory.mktemp("schemathesis")
+    key = open_key_store(load_settings("test", state_dir=str(state))).create("admin", "schemathesis")[1]
+    env = {
+        "BRAIN_RETRIEVAL__INDEX_DIR": str(index_dir),
+        "BRAIN_API__AUTH": "keys",
+        "BRAIN_API__RATE_LIMIT_PER_MINUTE": "100000000",
+        "BRAIN_API__RATE_LIMIT_BURST": "1000000",
+    }
+    server = LiveServer(state, env=env).start()
+    server.env["key"] = key
     yield server
     server.stop()
 
@@ -42,6 +52,8 @@ def test_no_5xx_and_responses_match_their_schema(live: LiveServer) -> None:
         live.base_url + "/openapi.json",
         "--include-path-regex",
         "^/v1/",
+        "--header",
+        f"Authorization: Bearer {live.env['key']}",
         # the graph is deliberately unreachable here: its routes answer a documented 503 (degraded mode)
         "--exclude-path-regex",
         "^/v1/graph/",
@@ -64,6 +76,7 @@ def test_no_5xx_and_responses_match_their_schema(live: LiveServer) -> None:
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=540, cwd=live.state_dir)
     report = done.stdout[-6000:] + done.stderr[-2000:]
+    print(report[-1500:])  # the case counts, for the report (-s)
     assert done.returncode == 0, report
     assert "passed" in report.lower()
 
@@ -75,7 +88,8 @@ def test_planted_personal_data_never_reaches_logs_or_audit(live: LiveServer) -> 
 
     assert is_valid_id_number(ID) and luhn_valid(CARD)  # planted data the detectors must catch
     text = f"申请人张三，身份证号{ID}，手机{PHONE}，银行卡{CARD}，邻居装修噪音扰民。"
-    with httpx.Client(base_url=live.base_url, timeout=60) as c:
+    headers = {"Authorization": f"Bearer {live.env['key']}"}
+    with httpx.Client(base_url=live.base_url, timeout=60, headers=headers) as c:
         assert c.post("/v1/intake", json={"text": text}).status_code < 500
         assert c.post("/v1/search", json={"query": text}).status_code < 500
         c.post("/v1/search", json={"query": text, "top_k": -1})  # a 422 that names the bad field
@@ -93,5 +107,5 @@ def test_planted_personal_data_never_reaches_logs_or_audit(live: LiveServer) -> 
         assert all(secret not in str(r) for r in rows)
 
 
-def test_server_announces_open_mode(live: LiveServer) -> None:
-    assert "鉴权已关闭" in live.log_text()
+def test_server_announces_key_auth(live: LiveServer) -> None:
+    assert "鉴权：API 密钥" in live.log_text()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -66,8 +67,22 @@ def _start(brain: Brain) -> None:
     (they live until shutdown anyway), leaving full collections only the objects made since."""
     brain.start()
     brain.intake_service.warm()
+    _warm_chat(brain)
     gc.collect()
     gc.freeze()
+
+
+def _warm_chat(brain: Brain) -> None:
+    """One chat turn before serving: its first turn loads jieba's dictionary and compiles the chat graph
+    (~3-7 s under the import lock), which stalled every request of a fresh worker in the mixed benchmark.
+    The warm-up thread is deleted again."""
+    thread = f"warmup-{os.getpid()}"
+    try:
+        for _ in brain.chat(thread, "邻居装修噪音扰民怎么处理"):
+            pass
+        brain.chat_service._compiled().checkpointer.delete_thread(thread)  # type: ignore[union-attr]
+    except Exception:  # a failed warm-up only costs the first real turn its time
+        log.warning("chat warm-up failed", exc_info=True)
 
 
 def _install_extensions(app: FastAPI, settings: Settings) -> None:

@@ -31,9 +31,15 @@ async def run_compute(request: Request, fn: Callable[[], T]) -> T:
     event loop (which sends every response and writes every audit record) waits behind all of them. Measured
     with ``brain bench api`` (64 clients, 2 workers, 2 cores): 40 threads gave 297 req/s, p99 700 ms;
     2 threads 413 req/s, p99 596 ms on the same run-up (see docs/api.md)."""
+    return await anyio.to_thread.run_sync(fn, limiter=compute_limiter(request))
+
+
+def compute_limiter(request: Request) -> anyio.CapacityLimiter:
+    """The process's limiter for CPU-bound work (see :func:`run_compute`), created on first use: a limiter
+    belongs to the running event loop."""
     state = request.app.state
     limiter: anyio.CapacityLimiter | None = getattr(state, "compute_limiter", None)
-    if limiter is None:  # created on first use: a limiter belongs to the running event loop
+    if limiter is None:
         settings = getattr(state, "settings", None) or state.brain.settings
         limiter = state.compute_limiter = anyio.CapacityLimiter(settings.api.compute_threads)
-    return await anyio.to_thread.run_sync(fn, limiter=limiter)
+    return limiter

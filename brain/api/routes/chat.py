@@ -15,7 +15,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from brain.agents.chat.service import MAX_MESSAGE_CHARS, ChatEvent, check_thread_id, new_thread_id
 from brain.agents.chat.state import Turn
-from brain.api.deps import get_brain
+from brain.api.deps import compute_limiter, get_brain
 from brain.security import current_principal
 from brain.security.ownership import ThreadOwners
 from brain.service import Brain
@@ -64,7 +64,10 @@ def chat(req: ChatRequest, request: Request, brain: Brain = Depends(get_brain)) 
         _owners(request).claim_for_writing(thread_id, principal, has_turns)
     events = brain.chat(thread_id, req.message, use_llm=req.use_llm)  # validates before streaming
     if req.stream:
-        return EventSourceResponse(_stream(events), ping=15)
+        # Deterministic answers are CPU work like search: run their steps under the compute limiter (see
+        # brain.api.deps); with a model the steps mostly wait for tokens and take the default pool.
+        cpu_bound = req.use_llm is False or brain.llm is None
+        return EventSourceResponse(_stream(events, compute_limiter(request) if cpu_bound else None), ping=15)
     sources: list[dict[str, Any]] = []
     done: dict[str, Any] = {}
     for ev in events:
@@ -100,18 +103,30 @@ def _owners(request: Request) -> ThreadOwners:
     return owners
 
 
-async def _stream(events: Iterator[ChatEvent]) -> AsyncIterator[ServerSentEvent]:
-    """Events of a sync generator, one worker-thread step at a time. When the client goes away mid-answer
-    the task is cancelled; the step in flight finishes (threads cannot be interrupted), then the generator is
-    closed, which ends the graph run and releases the thread's lock: the next turn starts at once instead of
-    waiting for garbage collection to close the abandoned generator (finding 5 of the hostile test)."""
+async def _stream(
+    events: Iterator[ChatEvent], limiter: anyio.CapacityLimiter | None
+) -> AsyncIterator[ServerSentEvent]:
+    """SSE events of a chat turn.
+
+    With ``limiter`` (a deterministic answer: CPU work like a search, ~0.1 s) the whole turn runs as one
+    task under the compute limiter and its events are sent when it is done: one place in the queue per
+    turn, not one per delta. Otherwise (a model streams tokens) each event is one worker-thread step.
+
+    When the client goes away mid-answer the task is cancelled; the step in flight finishes (threads cannot
+    be interrupted), then the generator is closed, which ends the graph run and releases the thread's lock:
+    the next turn starts at once instead of waiting for garbage collection to close the abandoned generator
+    (finding 5 of the hostile test)."""
     done = object()
     try:
+        if limiter is not None:
+            for ev in await anyio.to_thread.run_sync(list, events, limiter=limiter):
+                yield _sse(ev)
+            return
         while True:
-            ev = await anyio.to_thread.run_sync(next, events, done)
-            if ev is done:
+            item = await anyio.to_thread.run_sync(next, events, done)
+            if item is done:
                 return
-            yield _sse(ev)  # type: ignore[arg-type]
+            yield _sse(item)  # type: ignore[arg-type]
     finally:
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(_close, events)
