@@ -138,7 +138,7 @@ def test_ui_mounts_on_the_api_server(tmp_path: Path, brain: Brain) -> None:
 
     settings = brain.settings.model_copy(update={"api": brain.settings.api.model_copy(update={"ui": True})})
     app = create_app(settings, brain=brain)
-    with TestClient(app) as http:
+    with TestClient(app, client=("127.0.0.1", 50000)) as http:  # open dev mode: loopback only, as the API
         page = http.get("/ui/")
         assert page.status_code == 200 and "枫桥智脑" in page.text
         assert "fonts.googleapis.com" not in page.text  # local fonts only (offline networks)

@@ -78,7 +78,7 @@ def _warm_chat(brain: Brain) -> None:
     The warm-up thread is deleted again."""
     thread = f"warmup-{os.getpid()}"
     try:
-        for _ in brain.chat(thread, "邻居装修噪音扰民怎么处理"):
+        for _ in brain.chat(thread, "邻居装修噪音扰民怎么处理", use_llm=False):  # never a model call
             pass
         brain.chat_service._compiled().checkpointer.delete_thread(thread)  # type: ignore[union-attr]
     except Exception:  # a failed warm-up only costs the first real turn its time

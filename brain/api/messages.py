@@ -46,6 +46,8 @@ def chinese_message(error: dict[str, Any]) -> str:
     kind = str(error.get("type", ""))
     ctx = error.get("ctx") or {}
     if kind in ("string_too_short", "too_short"):
+        if ctx.get("min_length", 1) == 1:
+            return "不能为空"
         unit = "个字" if kind.startswith("string") else "项"
         return f"太短：至少 {ctx.get('min_length', 1)} {unit}"
     if kind in ("string_too_long", "too_long"):

@@ -141,3 +141,15 @@ def test_a_mediator_key_login_drafts_and_only_that_session_may_download(
     with httpx.Client(trust_env=False) as http:
         assert http.get(file_url).status_code == 401
     assert context.request.get(file_url).status == 200
+    # uploads: the API's 2 MB limit holds in the UI too, and an upload is served to its own session only
+    png = {"name": "scan.png", "mimeType": "image/png"}
+    big = context.request.post(
+        f"{url}/ui/gradio_api/upload", multipart={"files": {**png, "buffer": b"0" * 3_000_000}}
+    )
+    assert big.status == 413, big.text()
+    small = context.request.post(
+        f"{url}/ui/gradio_api/upload", multipart={"files": {**png, "buffer": b"0" * 1000}}
+    )
+    assert small.status == 200, small.text()
+    uploaded = f"{url}/ui/gradio_api/file={small.json()[0]}"
+    assert context.request.get(uploaded).status == 200 and other.request.get(uploaded).status == 404
