@@ -34,12 +34,16 @@ async def run_compute(request: Request, fn: Callable[[], T]) -> T:
     return await anyio.to_thread.run_sync(fn, limiter=compute_limiter(request))
 
 
-def compute_limiter(request: Request) -> anyio.CapacityLimiter:
+def compute_limiter(request: Request, name: str = "compute") -> anyio.CapacityLimiter:
     """The process's limiter for CPU-bound work (see :func:`run_compute`), created on first use: a limiter
-    belongs to the running event loop."""
+    belongs to the running event loop. ``name="chat"`` is a second one of the same size for chat turns, which
+    also wait on their checkpoint database: in the shared one those waits held a slot intake and search
+    needed (measured with ``brain bench api --mix``, see docs/api.md)."""
     state = request.app.state
-    limiter: anyio.CapacityLimiter | None = getattr(state, "compute_limiter", None)
+    attr = f"{name}_limiter"
+    limiter: anyio.CapacityLimiter | None = getattr(state, attr, None)
     if limiter is None:
         settings = getattr(state, "settings", None) or state.brain.settings
-        limiter = state.compute_limiter = anyio.CapacityLimiter(settings.api.compute_threads)
+        limiter = anyio.CapacityLimiter(settings.api.compute_threads)
+        setattr(state, attr, limiter)
     return limiter

@@ -64,10 +64,11 @@ def chat(req: ChatRequest, request: Request, brain: Brain = Depends(get_brain)) 
         _owners(request).claim_for_writing(thread_id, principal, has_turns)
     events = brain.chat(thread_id, req.message, use_llm=req.use_llm)  # validates before streaming
     if req.stream:
-        # Deterministic answers are CPU work like search: run their steps under the compute limiter (see
-        # brain.api.deps); with a model the steps mostly wait for tokens and take the default pool.
+        # Deterministic answers are CPU work like search: each turn runs as one task under the chat limiter
+        # (brain.api.deps); with a model the steps mostly wait for tokens and take the default pool.
         cpu_bound = req.use_llm is False or brain.llm is None
-        return EventSourceResponse(_stream(events, compute_limiter(request) if cpu_bound else None), ping=15)
+        limiter = compute_limiter(request, "chat") if cpu_bound else None
+        return EventSourceResponse(_stream(events, limiter), ping=15)
     sources: list[dict[str, Any]] = []
     done: dict[str, Any] = {}
     for ev in events:
