@@ -169,7 +169,7 @@ class GraphService:
     def status(self) -> dict[str, Any]:
         restart = self._supervisor.check() if self._supervisor is not None else None
         if restart is not None:  # the embedded server died: being restarted with back-off
-            detail = f"嵌入式图谱服务已退出，正在自动重启（第 {restart['restarts']} 次）"
+            detail = f"嵌入式图谱服务不可用（进程已退出），正在自动重启（已重启 {restart['restarts']} 次）"
             return {"ok": False, "detail": detail, "uri": self.uri, **restart}
         try:
             self._run("RETURN 1 AS ok", {}, probe=True)

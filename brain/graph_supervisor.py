@@ -2,8 +2,8 @@
 
 ``GraphService.status()`` (polled by ``/readyz`` and by the middleware every 5 s) asks :meth:`check`. When the
 embedded ArcadeDB server this service uses is neither running nor listening, a restart is started in a
-background thread (the JVM takes seconds to start; a probe must not wait for it), then again after 2, 4, 8 …
-up to 60 s while it keeps failing. Requests meanwhile get the documented degraded answers (503 or routing
+background thread 2 s later (the JVM takes seconds to start; a probe must not wait for it), then again after
+2, 4, 8 … up to 60 s while it keeps failing. Requests meanwhile get the documented degraded answers (503 or routing
 ``available: false``); the status names the restart count and when the next try is due.
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 log = logging.getLogger("brain.graph")
 
 MAX_BACKOFF_S = 60.0
+FIRST_DELAY_S = 2.0
 
 
 class GraphSupervisor:
@@ -26,6 +27,7 @@ class GraphSupervisor:
         self.failures = 0
         self.next_try = 0.0
         self.last_error: str | None = None
+        self.down_since: float | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -37,9 +39,14 @@ class GraphSupervisor:
         with self._lock:
             busy = self._thread is not None and self._thread.is_alive()
         if not busy and self.running():
+            self.down_since = None
             return None
         with self._lock:
-            if not busy and time.monotonic() >= self.next_try:
+            now = time.monotonic()
+            if self.down_since is None:  # first seen down: give a deliberate restart FIRST_DELAY_S to happen
+                self.down_since = now
+                self.next_try = max(self.next_try, now + FIRST_DELAY_S)
+            if not busy and now >= self.next_try:
                 self._thread = threading.Thread(target=self._restart, name="graph-restart", daemon=True)
                 self._thread.start()
                 busy = True
