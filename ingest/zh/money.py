@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from ingest.zh.numerals import CAPITAL_DIGITS, NUMERAL_PATTERN, parse_int, parse_number, to_chinese
+from ingest.zh.numerals import CAPITAL_DIGITS, NUMERAL_CHARS, NUMERAL_PATTERN, parse_int, parse_number, to_chinese
 
 MAX_AMOUNT = Decimal("9999999999999999.99")  # 万亿 sections cover 16 integer digits
 _JIAO_FEN_DIGITS = "零壹贰叁肆伍陆柒捌玖〇一二三四五六七八九两"
@@ -107,23 +107,31 @@ class Money:
 
 
 _FIGURE = r"\d+(?:,\d{3})*(?:\.\d+)?"
-_NUM = rf"(?:{_FIGURE}\s*(?:万亿|万|亿|千)?|{NUMERAL_PATTERN})"
+# A leading 百/千 means one of it (百万元, 千余元); after 数/几 a numeral is a vague "several", not a sum.
+_CN = rf"(?<![数几])(?:{NUMERAL_PATTERN}|[百千佰仟][{NUMERAL_CHARS}]*)"
+_NUM = rf"(?:{_FIGURE}|{_CN})"
 _MONEY_RE = re.compile(
-    rf"(?:人民币|¥|￥|RMB)?\s*(?P<num>{_NUM})(?P<approx>多|余)?(?P<unit>元|圆|块钱|块)"
-    # 两万的工钱, 3万块: a sum in 万/亿 with no 元 when a money word follows
-    rf"|(?P<num2>{_NUM}[万亿]|{_FIGURE}\s*[万亿])(?P<approx2>多|余)?(?=[的工货欠借赔补款钱])"
+    rf"(?P<num>{_NUM})\s*(?P<a1>多|余)?(?P<big>万亿|万|亿|千)?(?P<a2>多|余)?(?:元|圆|块钱|块)"
+    # 两万的工钱, 130余万的货款: a sum in 万/亿 with no 元 when a money word follows
+    rf"|(?P<num2>{_NUM})\s*(?P<a3>多|余)?(?P<big2>万亿|万|亿)(?P<a4>多|余)?(?=[的工货欠借赔补款钱])"
 )
+# 五六百元, 三五块钱: two rising digits are a range; the sum is its floor, marked approximate.
+_RANGE_RE = re.compile(r"([一二三四五六七八九])([一二三四五六七八九])(?=[十百千万亿拾佰仟]|$)")
 
 
 def find_money(text: str) -> list[Money]:
-    """Every sum in a complaint, in order: 3.5万元, 两千多块, 12,000元, ¥800元, 两万的工钱."""
+    """Every sum in a complaint, in order: 3.5万元, 两千多块, 12,000元, 130余万元, 两万的工钱."""
     out: list[Money] = []
     for m in _MONEY_RE.finditer(text):
         num = m["num"] or m["num2"]
+        approx = any(m[g] for g in ("a1", "a2", "a3", "a4"))
+        if num[0] in "百千佰仟":
+            num = "一" + num
+        elif (r := _RANGE_RE.match(num)) and r[1] < r[2]:
+            num, approx = r[1] + num[2:], True
         try:
-            value = parse_number(num)
+            value = parse_number(num + (m["big"] or m["big2"] or ""))
         except ValueError:
             continue
-        start = m.start() + (len(m[0]) - len(m[0].lstrip()))
-        out.append(Money(text[start : m.end()], value, start, m.end(), bool(m["approx"] or m["approx2"])))
+        out.append(Money(m[0], value, m.start(), m.end(), approx))
     return out
