@@ -14,7 +14,14 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from ingest.zh.numerals import CAPITAL_DIGITS, NUMERAL_CHARS, NUMERAL_PATTERN, parse_int, parse_number, to_chinese
+from ingest.zh.numerals import (
+    CAPITAL_DIGITS,
+    NUMERAL_CHARS,
+    NUMERAL_PATTERN,
+    parse_int,
+    parse_number,
+    to_chinese,
+)
 
 MAX_AMOUNT = Decimal("9999999999999999.99")  # 万亿 sections cover 16 integer digits
 _JIAO_FEN_DIGITS = "零壹贰叁肆伍陆柒捌玖〇一二三四五六七八九两"
