@@ -119,6 +119,7 @@ _CN = rf"(?<![数几])(?:{NUMERAL_PATTERN}|[百千佰仟][{NUMERAL_CHARS}]*)"
 _NUM = rf"(?:{_FIGURE}|{_CN})"
 _MONEY_RE = re.compile(
     rf"(?P<num>{_NUM})\s*(?P<a1>多|余)?(?P<big>万亿|万|亿|千)?(?P<a2>多|余)?(?:元|圆|块钱|块)"
+    rf"(?:零?(?P<jiao>[\d{_JIAO_FEN_DIGITS}])角)?(?:零?(?P<fen>[\d{_JIAO_FEN_DIGITS}])分)?"
     # 两万的工钱, 130余万的货款: a sum in 万/亿 with no 元 when a money word follows
     rf"|(?P<num2>{_NUM})\s*(?P<a3>多|余)?(?P<big2>万亿|万|亿)(?P<a4>多|余)?(?=[的工货欠借赔补款钱])"
 )
@@ -140,5 +141,8 @@ def find_money(text: str) -> list[Money]:
             value = parse_number(num + (m["big"] or m["big2"] or ""))
         except ValueError:
             continue
+        for group, scale in (("jiao", 10), ("fen", 100)):
+            if m[group]:
+                value += Decimal(int(m[group]) if m[group].isdigit() else _DIGIT_VALUE[m[group]]) / scale
         out.append(Money(m[0], value, m.start(), m.end(), approx))
     return out
