@@ -24,11 +24,12 @@ FULL_DATE_RE = re.compile(rf"(?P<y>{_ANY_YEAR})\s*年\s*(?P<m>{MONTH})\s*月\s*(
 ISO_DATE_RE = re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})")
 _RELATIVE_WORDS = "今年|去年|前年|上个?月|本月|这个月|上周|昨天|前天|今天|近日|最近"
 _ANY_DATE_RE = re.compile(
+    rf"(?=[\d{_CN_DIGIT}十今去前上本这昨近最])(?:"
     rf"(?P<ymd>(?P<y>{YEAR})年(?P<m>{MONTH})月(?:(?P<d>{DAY})[日号])?)"
     r"|(?P<sep>(?P<sy>(?:19|20)\d{2})[-/.](?P<sm>\d{1,2})[-/.](?P<sd>\d{1,2}))"
     rf"|(?P<yo>(?P<oy>{YEAR})年)"
     rf"|(?P<md>(?P<mm>{MONTH})月(?P<md_d>{DAY})[日号])"
-    rf"|(?P<rel>(?:{_RELATIVE_WORDS})(?:\d{{1,2}}月)?(?:\d{{1,2}}[日号])?)"
+    rf"|(?P<rel>(?:{_RELATIVE_WORDS})(?:\d{{1,2}}月)?(?:\d{{1,2}}[日号])?))"
 )
 
 

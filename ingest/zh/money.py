@@ -118,10 +118,10 @@ _FIGURE = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _CN = rf"(?<![数几])(?:{NUMERAL_PATTERN}|[百千佰仟][{NUMERAL_CHARS}]*)"
 _NUM = rf"(?:{_FIGURE}|{_CN})"
 _MONEY_RE = re.compile(
-    rf"(?P<num>{_NUM})\s*(?P<a1>多|余)?(?P<big>万亿|万|亿|千)?(?P<a2>多|余)?(?:元|圆|块钱|块)"
-    rf"(?:零?(?P<jiao>[\d{_JIAO_FEN_DIGITS}])角)?(?:零?(?P<fen>[\d{_JIAO_FEN_DIGITS}])分)?"
+    rf"(?=[\d{NUMERAL_CHARS}])(?P<num>{_NUM})\s*(?P<a1>多|余)?(?P<big>万亿|万|亿|千)?(?P<a2>多|余)?"
+    rf"(?:(?:元|圆|块钱|块)(?:零?(?P<jiao>[\d{_JIAO_FEN_DIGITS}])角)?(?:零?(?P<fen>[\d{_JIAO_FEN_DIGITS}])分)?"
     # 两万的工钱, 130余万的货款: a sum in 万/亿 with no 元 when a money word follows
-    rf"|(?P<num2>{_NUM})\s*(?P<a3>多|余)?(?P<big2>万亿|万|亿)(?P<a4>多|余)?(?=[的工货欠借赔补款钱])"
+    r"|(?:(?<=[万亿])|(?<=[万亿][多余]))(?=[的工货欠借赔补款钱]))"
 )
 # 五六百元, 三五块钱: two rising digits are a range; the sum is its floor, marked approximate.
 _RANGE_RE = re.compile(r"([一二三四五六七八九])([一二三四五六七八九])(?=[十百千万亿拾佰仟]|$)")
@@ -131,14 +131,13 @@ def find_money(text: str) -> list[Money]:
     """Every sum in a complaint, in order: 3.5万元, 两千多块, 12,000元, 130余万元, 两万的工钱."""
     out: list[Money] = []
     for m in _MONEY_RE.finditer(text):
-        num = m["num"] or m["num2"]
-        approx = any(m[g] for g in ("a1", "a2", "a3", "a4"))
+        num, approx = m["num"], bool(m["a1"] or m["a2"])
         if num[0] in "百千佰仟":
             num = "一" + num
         elif (r := _RANGE_RE.match(num)) and r[1] < r[2]:
             num, approx = r[1] + num[2:], True
         try:
-            value = parse_number(num + (m["big"] or m["big2"] or ""))
+            value = parse_number(num + (m["big"] or ""))
         except ValueError:
             continue
         for group, scale in (("jiao", 10), ("fen", 100)):
