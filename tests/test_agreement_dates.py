@@ -70,3 +70,11 @@ def test_dispute_cues_are_the_graphs_types() -> None:
 )
 def test_guess_dispute_type_uses_the_taxonomy(text: str, expected: str | None) -> None:
     assert extract.guess_dispute_type(text) == expected
+
+
+def test_birth_date_in_chinese_numerals_is_a_party_detail() -> None:
+    (p, q) = extract.extract_parties(
+        "申请人：张建国，男，一九六八年五月生，汉族。被申请人：李四，女，1970年3月2日生。"
+    )
+    assert (p.name, p.birth_or_age) == ("张建国", "一九六八年五月生")
+    assert (q.name, q.birth_or_age) == ("李四", "1970年3月2日生")

@@ -10,6 +10,7 @@ import re
 
 from brain.agreements.models import Party
 from ingest.zh import NAME_PREFIXES, surname_of
+from ingest.zh.dates import DAY, MONTH, YEAR
 
 ROLE_WORDS = ("被申请人", "申请人", "甲方", "乙方", "丙方", "丁方")
 _CJK = r"\u4e00-\u9fff"
@@ -53,7 +54,7 @@ def _party_details(segment: str, party: Party) -> Party:
         updates["gender"] = m.group(1)
     if m := re.search(rf"[，,、]\s*([{_CJK}]{{1,4}}族)(?=[，,、。；\s])", segment):
         updates["ethnicity"] = m.group(1)
-    if m := re.search(r"(\d{4}年\d{1,2}月(?:\d{1,2}日)?(?:出)?生)", segment):
+    if m := re.search(rf"((?:\d{{4}}|{YEAR})年{MONTH}月(?:{DAY}日)?(?:出)?生)", segment):
         updates["birth_or_age"] = m.group(1)
     elif m := re.search(r"(?<![\d.])(\d{1,3})岁", segment):
         updates["birth_or_age"] = f"{m.group(1)}岁"
