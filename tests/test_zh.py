@@ -35,6 +35,7 @@ NUMERALS = [
     ("二○二六", True, 2026, False),  # OCR's ○ (white circle)
     ("一千二", True, 1200, True),
     ("三万五", True, 35000, True),
+    ("百零一", True, 101, False),  # a bare leading unit is one of it (cn2an refuses)
     ("1079", False, 1079, False),  # Arabic digits: cn2an strict refuses them
 ]
 

@@ -132,9 +132,7 @@ def find_money(text: str) -> list[Money]:
     out: list[Money] = []
     for m in _MONEY_RE.finditer(text):
         num, approx = m["num"], bool(m["a1"] or m["a2"])
-        if num[0] in "百千佰仟":
-            num = "一" + num
-        elif (r := _RANGE_RE.match(num)) and r[1] < r[2]:
+        if (r := _RANGE_RE.match(num)) and r[1] < r[2]:
             num, approx = r[1] + num[2:], True
         try:
             value = parse_number(num + (m["big"] or ""))

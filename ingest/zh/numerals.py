@@ -1,7 +1,7 @@
 """Chinese numerals <-> integers and mixed numbers ("3.5万", "12,000", "两千").
 
-Reading is cn2an's (strict mode for well-formed numerals, normal mode for the lenient reading), with two
-input repairs for what it gets wrong (see the package docstring); writing is ours, because cn2an drops the
+Reading is cn2an's (strict mode for well-formed numerals, normal mode for the lenient reading), with input
+repairs and one guard for what it gets wrong (:func:`_repair`, :func:`_parse_chinese`); writing is ours, because cn2an drops the
 ``零`` after an all-zero 万 section (905000001670 -> 九千零五十亿一千六百七十, which its own strict mode then
 refuses).
 """
@@ -43,8 +43,9 @@ def _repair(s: str, lenient: bool) -> str:
     两 before a unit is 二 (strict refuses 两, which is correct in 两万); in strict mode 〇 inside a numeral
     with units is 零 (一千〇一), while a digit-by-digit string (二〇二六) stays lenient-only."""
     s = s.replace("○", "〇")
-    s = re.sub("零([拾十])", r"零壹\1", s)
+    s = s.replace("零拾", "零壹拾").replace("零十", "零一十")
     if lenient:
+        s = "一" + s if s[0] in "百千万亿佰仟萬億" else s  # 百零一, 千余: a bare leading unit is one of it
         return s.replace("两", "二").replace("兩", "二")
     s = re.sub(f"[两兩](?=[{_UNIT_CHARS}])", "二", s)
     return s.replace("〇", "零") if any(ch in _UNIT_CHARS for ch in s) else s
@@ -71,7 +72,8 @@ def parse_int(text: str, *, lenient: bool = False) -> int:
     """'一千零七十九' -> 1079, '壹仟零拾' -> 1010, '两万' -> 20000, '1079' -> 1079.
 
     Strict reads well-formed numerals only (lower case or capitals, 零 for a run of zeros); lenient also
-    reads the colloquial and digit-by-digit forms: '一千二' -> 1200, '三万五' -> 35000, '二〇二六' -> 2026.
+    reads the colloquial and digit-by-digit forms: '一千二' -> 1200, '三万五' -> 35000, '百零一' -> 101,
+    '二〇二六' -> 2026.
     Raises ValueError with a Chinese message for anything else ('第一', '十十', '仟佰').
     """
     s = text.strip()
