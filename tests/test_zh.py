@@ -109,6 +109,19 @@ def test_amount_to_capital_to_amount_round_trip(amount: Decimal) -> None:
     assert capital.endswith("整") == (amount == amount.to_integral_value())
 
 
+@settings(max_examples=500, deadline=None, database=None)
+@given(st.integers(min_value=1, max_value=10**12), st.sampled_from(["lower", "capital", "figure", "comma"]))
+def test_find_money_reads_every_spelling_of_a_sum(n: int, spelling: str) -> None:
+    written = {
+        "lower": zh.to_chinese(n),
+        "capital": zh.to_chinese(n, capital=True),
+        "figure": str(n),
+        "comma": f"{n:,}",
+    }[spelling]
+    (m,) = zh.find_money(f"对方欠我{written}元没还")
+    assert m.value == n and m.text == f"{written}元" and not m.approximate
+
+
 @pytest.mark.parametrize(
     ("text", "value"),
     [
