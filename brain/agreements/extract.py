@@ -27,7 +27,7 @@ from brain.agreements.terms import (
     split_terms,
     term_from_input,
 )
-from knowledge_graph.loader import read_seed
+from knowledge_graph.loader import DEFAULT_SEED_DIR, FILES, parse_file
 
 __all__ = [
     "DATE_RE",
@@ -76,8 +76,9 @@ DISPUTE_CUES: list[tuple[str, tuple[str, ...]]] = [
 
 @lru_cache(maxsize=1)
 def dispute_type_names() -> frozenset[str]:
-    """The dispute types of the graph's taxonomy, read once from its seed."""
-    return frozenset(t.name for _, t in read_seed().files["dispute_types.yaml"].rows("dispute_types"))
+    """The dispute types of the graph's taxonomy, read once from its seed by the loader's typed reader."""
+    seed = parse_file(DEFAULT_SEED_DIR / "dispute_types.yaml", FILES["dispute_types.yaml"])
+    return frozenset(t.name for _, t in seed.rows("dispute_types"))
 
 
 def extract_responsibility(*texts: str | None) -> str | None:
