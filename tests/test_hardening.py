@@ -208,7 +208,7 @@ def test_graph_password_is_refused_outside_dev_profiles(monkeypatch: pytest.Monk
     env = {"BRAIN_SECRET_KEY": "s" * 32, "BRAIN_LLM__API_KEY": "k" * 16}
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    with pytest.raises(ConfigError, match="graph.password"):
+    with pytest.raises(ConfigError, match=r"graph\.password"):
         load_settings("gpu")
     monkeypatch.setenv("BRAIN_GRAPH__PASSWORD", "a-real-password")
     assert load_settings("gpu").graph.password.get_secret_value() == "a-real-password"

@@ -5,6 +5,7 @@ that disconnects mid-stream (5), uploads over the limits (3), slow bodies and he
 from __future__ import annotations
 
 import io
+import json
 import socket
 import time
 from collections.abc import Iterator
@@ -75,7 +76,7 @@ def test_a_thread_belongs_to_the_key_that_made_it(srv: dict[str, Any]) -> None:
 def test_a_client_that_disconnects_mid_stream_does_not_lock_its_thread(srv: dict[str, Any]) -> None:
     thread = "disconnect-test-1"
     host, port = srv["url"].split("//")[1].split(":")
-    body = ('{"message": "邻居装修噪音扰民适用哪条法律？", "thread_id": "%s"}' % thread).encode()
+    body = json.dumps({"message": "邻居装修噪音扰民适用哪条法律？", "thread_id": thread}).encode()
     sock = socket.create_connection((host, int(port)))
     sock.sendall(
         b"POST /v1/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"

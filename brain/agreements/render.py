@@ -20,10 +20,10 @@ from markupsafe import Markup, escape
 from brain.agreements.amounts import format_amount
 from brain.agreements.models import FIELD_LABELS, Agreement, AgreementWarning, Obligation, Party
 from brain.errors import ConfigError
+from ingest import zh
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 PLACEHOLDER_RE = re.compile(r"【待补充：[^】]*】")
-CN_NUMBERS = "零一二三四五六七八九十"
 # TrueType CJK faces reportlab can embed, most likely first (Debian: fonts-wqy-zenhei, fonts-wqy-microhei).
 FONT_CANDIDATES = [
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
@@ -39,23 +39,8 @@ def placeholder(key: str) -> str:
 
 
 def cn_number(n: int) -> str:
-    """0..9999 in Chinese numerals, for 第一条 and 一式三份 (一百零五, 一千零十); larger as digits."""
-    if n <= 10:
-        return CN_NUMBERS[n]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return (CN_NUMBERS[tens] if tens > 1 else "") + "十" + (CN_NUMBERS[ones] if ones else "")
-    if n >= 10_000:
-        return str(n)
-    out, zero = "", False
-    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
-        digit, n = divmod(n, value)
-        if digit:
-            out += ("零" if zero and out else "") + CN_NUMBERS[digit] + unit
-            zero = False
-        elif out:
-            zero = True
-    return out
+    """Chinese numerals for 第一条 and 一式三份 (:func:`ingest.zh.to_chinese`)."""
+    return zh.to_chinese(n)
 
 
 def cn_date(d: date | None) -> str:

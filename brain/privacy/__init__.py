@@ -20,7 +20,7 @@ little context, a leaked name is a defect):
 固定电话  0 + 2-3 digit area code + 7-8 digits, with a dash/space or the area code in brackets; ``-ext``.
 电子邮箱  the usual ``local@domain.tld`` shape.
 车牌号    province abbreviation + letter + 5 (regular) or 6 (new-energy, D/F) characters; 挂/学/警 plates.
-姓名      a common surname (surnames.txt, ~310) + 1-2 given-name characters, in context: after a formal
+姓名      a common surname (ingest/zh/surnames.txt, ~310) + 1-2 given-name characters, in context: after a formal
           trigger (姓名/申请人/当事人/原告/被告/我叫 …) anything; after a role word (邻居/丈夫/老板/同事/房东/
           司机/对方 …), before an honorific (先生/女士/大爷/师傅 …) or before/after a person verb or particle
           (说/称/欠/借/和/与/把/拒绝/不还 …, 转给了/起诉 …) only with common given-name characters

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from brain.privacy.types import Span
+from ingest import zh
 
 # Names are the fuzzy kind. A candidate is a common surname (data file) + 1-2 given-name characters, and it
 # needs context to count: a trigger/role word before it (申请人, 邻居, 丈夫, 老板 …), an honorific after it
@@ -24,9 +25,7 @@ def _load_words(filename: str) -> list[str]:
     return [w for line in text.splitlines() if not line.startswith("#") for w in line.split()]
 
 
-_SURNAME_LIST = _load_words("surnames.txt")
-_SINGLE_SURNAMES = frozenset(w for w in _SURNAME_LIST if len(w) == 1)
-_COMPOUND_SURNAMES = frozenset(w for w in _SURNAME_LIST if len(w) == 2)
+_SINGLE_SURNAMES, _COMPOUND_SURNAMES = zh.SINGLE_SURNAMES, zh.COMPOUND_SURNAMES  # ingest/zh/surnames.txt
 _GIVEN_CHARS = frozenset("".join(_load_words("given_name_chars.txt")))
 _NOT_NAME_WORDS = frozenset(_load_words("not_names.txt"))
 _NOT_NAME_MAX = max(map(len, _NOT_NAME_WORDS))
