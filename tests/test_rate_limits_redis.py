@@ -54,6 +54,7 @@ def test_two_server_workers_share_one_limit_through_redis(tmp_path: Path) -> Non
     with redis_server(tmp_path / "redis") as url:
         settings = load_settings("test", state_dir=str(tmp_path / "state"))
         key = open_key_store(settings).create("clerk", "limit")[1]
+        ops = open_key_store(settings).create("system", "metrics")[1]
         env = {
             "BRAIN_API__AUTH": "keys",
             "BRAIN_API__REDIS_URL": url,
@@ -67,5 +68,13 @@ def test_two_server_workers_share_one_limit_through_redis(tmp_path: Path) -> Non
                 with httpx.Client(base_url=server.base_url, trust_env=False) as http:
                     codes.append(http.get("/v1/whoami", headers={"X-API-Key": key}, timeout=30).status_code)
             assert codes.count(200) == 20 and codes.count(429) == 40, codes
+            # and /metrics sums both workers (Prometheus multiprocess mode): all 60 calls are counted
+            text = httpx.get(server.base_url + "/metrics", headers={"X-API-Key": ops}, timeout=30).text
+            counted = sum(
+                float(line.rsplit(" ", 1)[1])
+                for line in text.splitlines()
+                if line.startswith("brain_http_requests_total{") and 'route="/v1/whoami"' in line
+            )
+            assert counted == 60, text[:2000]
         finally:
             server.stop()

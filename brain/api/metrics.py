@@ -8,6 +8,7 @@ caller writes into a URL becomes a label, and 300 random paths add no series.
 
 from __future__ import annotations
 
+import os
 import re
 
 from fastapi import FastAPI
@@ -69,5 +70,12 @@ def observe(method: str, route: str, status: int, latency_s: float) -> None:
 
 
 async def metrics_endpoint(_: Request) -> Response:
-    """Who may read it is decided by the middleware (admin or system when keys are on)."""
+    """Who may read it is decided by the middleware (admin or system when keys are on). Under
+    ``brain.api.workers`` (``PROMETHEUS_MULTIPROC_DIR`` set) the answer sums every worker's counters."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import CollectorRegistry, multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -46,6 +46,7 @@ def _worker(host: str, port: int, log_level: str) -> None:
 def serve(host: str, port: int, workers: int, log_level: str = "info") -> int:
     """Run ``workers`` processes until SIGTERM/SIGINT or until one of them exits; the exit status to use."""
     ctx = multiprocessing.get_context("spawn")  # no state inherited from this process: each loads its own
+    _share_metrics()
     procs = [ctx.Process(target=_worker, args=(host, port, log_level), daemon=False) for _ in range(workers)]
     stopping = False
 
@@ -72,6 +73,16 @@ def serve(host: str, port: int, workers: int, log_level: str = "info") -> int:
                 print(f"worker {dead.pid} exited with {dead.exitcode}; stopping the others", file=sys.stderr)
                 stop(signal.SIGTERM, None)
     return 1 if failed else 0
+
+
+def _share_metrics() -> None:
+    """Prometheus multiprocess mode: each worker writes its counters to files in one fresh directory and
+    ``/metrics`` sums them (``brain.api.metrics``), so a scrape sees all workers, not the one it hit."""
+    import os
+    import tempfile
+
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="brain-metrics-")
 
 
 def main(argv: list[str] | None = None) -> int:
