@@ -134,3 +134,20 @@ def parse_terms(text: str) -> list[dict[str, Any]]:
         if line:
             terms.append({"text": line})
     return terms
+
+
+def agreement_form_problem(facts: str, party_a: str, party_b: str, terms: str) -> str | None:
+    """What the drafting form lacks before it is worth sending, as a quiet Chinese hint (None: send it).
+
+    The service would answer an empty form too, but in the API's words (field names, 位置：parties); a
+    mediator needs to be told which box to fill.
+    """
+    filled = [x.strip() for x in (facts or "", party_a or "", party_b or "", terms or "")]
+    if not any(filled):
+        return "请先填写表单：纠纷事实、双方当事人姓名和达成的协议条款（每行一条），再点“生成预览”。"
+    named_in_facts = re.search(r"(?:被?申请人|甲方|乙方)[：:]", facts or "")
+    if not (filled[1] or filled[2]) and not named_in_facts:
+        return "请填写当事人（申请人、被申请人）的姓名。"
+    if not filled[0] and not filled[3]:
+        return "请填写“纠纷事实与争议事项”和“达成的协议条款”。"
+    return None

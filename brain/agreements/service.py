@@ -197,10 +197,10 @@ class AgreementService:
         parties = extract.extract_parties(req.facts, req.notes)
         if not parties:
             raise InputError(
-                "未能确定当事人：请求中没有 parties，案情与调解记录中也没有“申请人：某某”“被申请人：某某”"
+                "未能确定当事人：没有填写当事人姓名，案情与调解记录中也没有“申请人：某某”“被申请人：某某”"
                 "或“甲方/乙方”这样的写法",
                 where="parties",
-                hint="在 parties 中列明各方当事人（姓名、角色），或在案情中按上述写法写明",
+                hint="填写申请人和被申请人的姓名（接口字段 parties），或在案情中按上述写法写明",
             )
         return parties
 

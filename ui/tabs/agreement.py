@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from ui.client import BrainClient, UIError
-from ui.render import WARN, parse_terms
+from ui.render import WARN, agreement_form_problem, parse_terms
 
 
 def build(client: BrainClient) -> None:
@@ -36,6 +36,10 @@ def build(client: BrainClient) -> None:
     def draft(
         facts_in: str, a: str, b: str, duty: str, terms_in: str, committee_in: str, mediator_in: str
     ) -> tuple[Any, ...]:
+        hidden = gr.update(visible=False)
+        problem = agreement_form_problem(facts_in, a, b, terms_in)
+        if problem:
+            return "", f"<span class='quiet-hint'>{problem}</span>", hidden, hidden
         parties = [
             {"role": role, "name": n.strip()} for role, n in (("申请人", a), ("被申请人", b)) if n.strip()
         ]
@@ -52,7 +56,6 @@ def build(client: BrainClient) -> None:
             agreement = result["agreement"]
             files = [_write_temp(client.export_agreement(agreement, fmt), fmt) for fmt in ("docx", "pdf")]
         except UIError as e:
-            hidden = gr.update(visible=False)
             return "", f"{WARN}{e}", hidden, hidden
         # every missing item also comes as a warning with a Chinese message (missing_fields are field names)
         issues = [f"- {w.get('message')}" for w in result.get("warnings", [])]
