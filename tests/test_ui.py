@@ -127,7 +127,8 @@ def test_report_empty_state_and_newest_report(tmp_path: Path) -> None:
     new.with_suffix(".html").write_text("<h1>受理评测</h1>", "utf-8")
     os.utime(old, (1, 1))
     summary, html = render_report(newest_report(tmp_path / "reports"))
-    assert "intake/report" in summary and "metrics.macro_f1 | 0.81" in summary and "recall" not in summary
+    assert "受理分类" in summary and "宏平均 F1 | 0.810" in summary and "用例数 | 200" in summary
+    assert "recall" not in summary and str(tmp_path) not in summary and "metrics." not in summary
     assert html == "<h1>受理评测</h1>"
 
 

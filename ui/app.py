@@ -35,7 +35,9 @@ from ui.render import (  # re-exported: callers and tests import these from ui.a
 from ui.tabs import agreement, chat, evaluation, intake
 
 __all__ = [
+    "CSS",
     "EMPTY_REPORT",
+    "HEAD",
     "RISK_COLOURS",
     "WARN",
     "build_ui",
@@ -51,6 +53,23 @@ __all__ = [
 TITLE = "枫桥智脑"
 FONTS = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC", "sans-serif"]
 MONO_FONTS = ["Noto Sans Mono CJK SC", "DejaVu Sans Mono", "monospace"]
+
+
+# [n] in an answer is a link to "#cite-n": clicking it picks source n in the side panel, which shows its text.
+# Capture phase, so the chatbot's own link handling (a new tab) never sees the click.
+HEAD = """<script>
+document.addEventListener("click", function (ev) {
+  var a = ev.target.closest && ev.target.closest('a[href^="#cite-"]');
+  if (!a) return;
+  ev.preventDefault(); ev.stopPropagation();
+  var n = parseInt(a.getAttribute("href").slice(6), 10);
+  var items = document.querySelectorAll("#sources label");
+  if (items[n - 1]) { items[n - 1].click(); }
+  var view = document.getElementById("source-view");
+  if (view) { view.scrollIntoView({block: "nearest"}); }
+}, true);
+</script>"""
+CSS = ".quiet-hint { color: #666; font-size: 0.95em; } #chatbot a[href^='#cite-'] { text-decoration: none; }"
 
 
 def theme() -> gr.themes.Base:

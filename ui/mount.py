@@ -14,10 +14,18 @@ UI_PATH = "/ui"
 def mount_ui(app: Any) -> Any:
     import gradio as gr
 
-    from ui.app import build_ui, theme
+    from ui.app import CSS, HEAD, build_ui, theme
     from ui.client import FacadeClient
 
     blocks = build_ui(FacadeClient(app.state.brain))
     return gr.mount_gradio_app(
-        app, blocks, path=UI_PATH, theme=theme(), footer_links=[], show_error=True, ssr_mode=False
+        app,
+        blocks,
+        path=UI_PATH,
+        theme=theme(),
+        footer_links=[],
+        show_error=True,
+        ssr_mode=False,
+        head=HEAD,
+        css=CSS,
     )

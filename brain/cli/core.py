@@ -37,7 +37,9 @@ def register(app: typer.Typer) -> None:
                 )
                 raise typer.Exit(2)
             console.print("[yellow]注意：开发模式，接口未启用密钥认证，仅监听本机回环地址。[/yellow]")
-        uvicorn.run(create_app(brain=brain), host=h, port=p, log_level="info")
+        # the app logs where to point a browser once it is up; it must name the port actually bound
+        bound = s.model_copy(update={"api": s.api.model_copy(update={"host": h, "port": p})})
+        uvicorn.run(create_app(bound, brain=brain), host=h, port=p, log_level="info")
 
     @app.command()
     def search(

@@ -191,15 +191,19 @@ class RetrievalService:
         if progress is not None or not sys.stderr.isatty():
             yield progress or (lambda stage, done, total: None)
             return
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
         from rich.progress import Progress as RichProgress
 
+        # On stderr (the terminal checked above) with a short bar: the line fits 80 columns, so a
+        # 12,345/12,345 count is never wrapped mid-number.
         with RichProgress(
             "[progress.description]{task.description}",
-            BarColumn(),
+            BarColumn(bar_width=20),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             transient=False,
+            console=Console(stderr=True),
         ) as bar:
             tasks: dict[str, Any] = {}
 

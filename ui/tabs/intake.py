@@ -36,8 +36,11 @@ def build(client: BrainClient) -> None:
                 result = client.intake_image(scan_bytes, "upload")
             elif (text_in or "").strip():
                 result = client.intake(text_in)
-            else:
-                raise gr.Error("请粘贴纠纷描述，或上传一张扫描件")
+            else:  # a quiet hint, not an error toast (and no traceback in the server log)
+                return (
+                    "<span class='quiet-hint'>请先粘贴纠纷描述，或上传一张扫描件，再点“受理分流”。</span>",
+                    {},
+                )
         except UIError as e:
             return f"{WARN}{e}", {}
         return render_intake(result), result
