@@ -70,30 +70,11 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(response)
             return
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(
-            title=f"检索：{query}（{mode}，{response.took_ms:.1f} ms，索引 {response.index_version}）"
-        )
-        for col in ("#", "出处", "片段", "BM25", "向量", "融合"):
-            table.add_column(col, overflow="fold")
-
-        def fmt(x: float | None) -> str:
-            return "-" if x is None else f"{x:.3f}"
-
-        for h in response.hits:
-            table.add_row(
-                str(h.rank),
-                h.citation.label() if h.kind == "statute" else h.title,
-                h.snippet.replace("\n", " "),
-                fmt(h.score.bm25),
-                fmt(h.score.dense),
-                fmt(h.score.fused),
-            )
         if not response.hits:
             console.print("[yellow]没有找到匹配的法条或案例；可换个说法或去掉过滤条件[/yellow]")
-        Console().print(table)
+        from brain.cli.search_view import print_hits
+
+        print_hits(query, mode, response)
 
     index_app = typer.Typer(no_args_is_help=True, help="检索索引管理")
     app.add_typer(index_app, name="index")
