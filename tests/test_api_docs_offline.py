@@ -25,7 +25,8 @@ def test_root_redirects_and_docs_are_self_hosted(tmp_path: Path) -> None:
         assert urls, page
         assert not [u for u in urls if u.startswith(("http://", "https://", "//"))], (page, urls)
         for u in urls:
-            if u.startswith("/static-docs/"):
+            if u.startswith(("/static-docs/", "/docs-assets/")):
                 asset = client.get(u)
                 assert asset.status_code == 200 and len(asset.content) > 1000, u
     assert "cdn.jsdelivr" not in client.get("/docs").text + client.get("/redoc").text
+    assert "cdn.redoc.ly" not in client.get("/docs-assets/redoc.standalone.js").text

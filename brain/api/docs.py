@@ -13,10 +13,14 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 STATIC_PATH = "/static-docs"
+REDOC_JS = "/docs-assets/redoc.standalone.js"
+# The ReDoc bundle draws its "API docs by Redocly" logo from cdn.redoc.ly; offline that is a failed request
+# (and a request to an outside host). The bundle is served with that one URL pointed at the local favicon.
+_REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 
 
 def assets_dir() -> Path:
@@ -44,12 +48,22 @@ def install(app: FastAPI, *, ui: bool) -> None:
     def swagger_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
 
+    redoc_js = (
+        (assets_dir() / "redoc.standalone.js")
+        .read_text("utf-8")
+        .replace(_REDOC_LOGO, f"{STATIC_PATH}/favicon.png")
+    )
+
+    @app.get(REDOC_JS, include_in_schema=False)
+    def redoc_bundle() -> Response:
+        return Response(redoc_js, media_type="application/javascript")
+
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
         return get_redoc_html(
             openapi_url=app.openapi_url or "/openapi.json",
             title=f"{title} — 接口文档",
-            redoc_js_url=f"{STATIC_PATH}/redoc.standalone.js",
+            redoc_js_url=REDOC_JS,
             redoc_favicon_url=f"{STATIC_PATH}/favicon.png",
             with_google_fonts=False,
         )

@@ -76,7 +76,7 @@ PUBLIC_PATHS = frozenset(
         "/favicon.ico",
     }
 )
-PUBLIC_PREFIXES = ("/ui", "/static-docs")  # /static-docs: the offline Swagger UI / ReDoc assets
+PUBLIC_PREFIXES = ("/ui", "/static-docs", "/docs-assets")  # offline Swagger UI / ReDoc assets
 
 # Roles that see personal data restored in outputs; everyone else gets redacted responses.
 ROLES_SEEING_PERSONAL_DATA = frozenset({"clerk", "mediator", "system", "admin"})
