@@ -69,7 +69,10 @@ document.addEventListener("click", function (ev) {
   if (view) { view.scrollIntoView({block: "nearest"}); }
 }, true);
 </script>"""
-CSS = ".quiet-hint { color: #666; font-size: 0.95em; } #chatbot a[href^='#cite-'] { text-decoration: none; }"
+CSS = (
+    ".quiet-hint { color: #666; font-size: 0.95em; }"
+    " #chatbot a[href^='#cite-'] { color: #1565c0; text-decoration: none; font-weight: 600; cursor: pointer; }"
+)
 
 
 def theme() -> gr.themes.Base:

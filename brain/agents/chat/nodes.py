@@ -214,7 +214,8 @@ class ChatNodes:
             title = str(_get(item, "title") or "调解策略")
             path = [str(p) for p in _get(item, "graph_path", []) or []]
             where = "图谱" if _get(item, "source") == "graph" else "类案"
-            citation = f"治理图谱：{' → '.join(path)}" if path else f"{where}：{dispute_type}·{title}"
+            shown = " → ".join(_RELATION_CN.get(p, p) for p in path)
+            citation = f"治理图谱：{shown}" if path else f"{where}：{dispute_type}·{title}"
             out.append(
                 Source(
                     n=0,
@@ -390,6 +391,9 @@ def check_citations(
 
     return _MARKER.sub(_marker, _LAW_MENTION.sub(_law, answer)), removed
 
+
+# Graph relation types in a citation a mediator reads (the ids and graph_path keep the Cypher names).
+_RELATION_CN = {"SUGGESTS": "建议策略", "SUBTYPE_OF": "属于", "EXAMPLE_OF": "案例"}
 
 # A hit whose fused score is below this share of the best hit of its kind is left out of the sources: the
 # fused score is a min-max blend, so a third case at 0.40 after 0.79 (the 漏水 question's dog-bite case) is
