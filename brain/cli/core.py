@@ -91,9 +91,10 @@ def register(app: typer.Typer) -> None:
         with reported_errors():
             manifest = service.build(force=force)
         if manifest["built"]:
+            # two short lines: one line of ~90 columns wrapped in an 80-column terminal between number and unit
+            console.print(f"[green]索引已建成并切换[/green]：{manifest['version']}")
             console.print(
-                f"[green]索引 {manifest['version']} 已建成并切换[/green]：{manifest['documents']} 篇文档，"
-                f"{manifest['chunks']} 个片段，{manifest['build_seconds']} 秒"
+                f"  {manifest['documents']} 篇文档，{manifest['chunks']} 个片段，{manifest['build_seconds']} 秒"
                 f"（{manifest['chunks_per_second']} 片段/秒）"
             )
         else:

@@ -252,3 +252,19 @@ def test_brain_serve_log_names_the_ui_and_the_docs(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def test_brain_intake_url_uses_the_running_service(server: str, tmp_path: Path) -> None:
+    """``brain intake --url`` asks the running service instead of starting a graph server of its own."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "BRAIN_PROFILE": "test", "BRAIN_STATE_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", "from brain.cli import main; main()", "intake", HOE, "--url", server],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "红色" in out.stdout and "规则模式（未接入大模型）" in out.stdout, out.stdout
+    assert "属于" in out.stdout or "层级" in out.stdout
+    assert not (tmp_path / "graph").exists()  # no embedded graph server was started for this command
