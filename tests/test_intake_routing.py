@@ -51,6 +51,7 @@ def assert_cited(routing: Routing) -> None:
     for s in routing.suggestions:
         assert len(s.graph_path) >= 5 and s.graph_path[-2] == "AT_LEVEL"
         assert s.citations
+        assert len({c.label for c in s.citations}) == len(s.citations), s.citations  # each basis once
         for c in s.citations:
             if c.kind == "statute":
                 assert c.doc_id in STATUTE_IDS, c
@@ -134,3 +135,9 @@ def test_graph_down_routing_unavailable_classification_works(tmp_path: Path) -> 
         assert brain.route("邻里纠纷").available is False
     finally:
         brain.close()
+
+
+def test_noise_route_cites_each_article_once(brain: Brain) -> None:
+    """Issue 14: a route for a noise complaint cited 《噪声污染防治法》第70条 twice (its own rule and the type's)."""
+    r = brain.intake("楼上邻居天天半夜装修，噪音扰民，说了多次也不听，请社区调解。")
+    assert_cited(r.routing)

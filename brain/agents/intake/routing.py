@@ -199,7 +199,10 @@ class RoutePlanner:
         (priority 2) before fall-backs (3), nearer levels first, and nothing below the target level first.
         """
         own = self.citation(row.get("cite"), row.get("quote"), row.get("reason"))
-        cites = [c for c in (own, *articles[:2]) if c is not None]
+        cites: list[GraphCitation] = []
+        for c in (own, *articles):  # the rule's own article may also be one of the type's: cite it once
+            if c is not None and c.label not in {x.label for x in cites} and len(cites) < 3:
+                cites.append(c)
         if not cites or not row.get("org"):
             return None
         path = [str(row["dispute_type"])]
