@@ -86,7 +86,8 @@ def render_intake(result: dict[str, Any]) -> str:
         f"**风险等级**：{risk_badge(risk.get('level'))}　**难易程度**：{risk.get('difficulty', '未知')}"
     )
     for sig in risk.get("signals", [])[:5]:
-        lines.append(f"- 风险信号「{sig.get('name')}」：{sig.get('evidence')}")
+        past = "（既往言行，按黄色关注）" if "既往" in str(sig.get("rule", "")) else ""
+        lines.append(f"- 风险信号「{sig.get('name')}」{past}：{sig.get('evidence')}")
     deadline = routing.get("deadline") or {}
     suggestions = routing.get("suggestions", [])
     top = suggestions[0] if suggestions else {}
