@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 
-_PRON = r"(?:你|他|她|我|你们|他们|她们|我们|你家|他家|她家|我家|你全家|他全家|对方|其|人)"
+# Pronouns, and the placeholder brain.privacy puts where a name was (risk runs on redacted text).
+_PRON = r"(?:你|他|她|我|你们|他们|她们|我们|你家|他家|她家|我家|你全家|他全家|对方|其|人|〔姓名\d+〕|[\u4e00-\u9fa5]某{1,2})"
 _HOLD = (
     r"(?:拿|持|提|扛|举|抄|挥|拎|握|抡|操|带|揣|捡|携带|掏出|亮出|手持|手拿|手握)(?:着|起|了|出|上)?"
     r"(?:一把|一根|把|根|条|个|块)?"
