@@ -1,5 +1,5 @@
-"""Build ``eval/datasets/risk_dev.jsonl``: risk-signal expressions with their expected colour, and ordinary
-complaints for false alarms.
+"""Build ``eval/datasets/risk_dev.jsonl`` (risk-signal expressions with their expected colour, and ordinary
+complaints for false alarms) and ``eval/datasets/risk_heldout.jsonl`` (labelled after the rules were frozen).
 
 Usage: ``python tools/build_risk_devset.py [--data /work/shared/data]`` (reads the public data once, writes the
 JSONL; the project never reads the shared folder at run time).
@@ -145,6 +145,33 @@ WRITTEN: list[tuple[str, str, str, list[str], str]] = [
     ("w-lesson", "希望相关部门吸取教训，尽快把路灯修好。", "蓝", [], "harmless"),
 ]
 
+# Held out: labelled after the patterns were frozen (commit 65a377c) and never used to change them. Every STARD
+# question and LawBench 2-2 excerpt that contains a word of the broad list (威胁, 砍, 刀, 自杀, 找人, 上访, 堵 …).
+HELDOUT: list[tuple[str, str, str, list[str]]] = [
+    ("stard:79", "发生溺水、坠楼、自杀情况公安机关未施救", "蓝", []),
+    ("stard:80", "患者在医院自杀，医院是否要赔偿病人家属", "蓝", []),
+    ("stard:81", "在网络上帮助网友自杀", "蓝", []),
+    ("stard:82", "男女朋友吵架导致自杀", "蓝", []),
+    ("stard:83", "网友相约自杀", "蓝", []),
+    ("stard:469", "更换主刀医生", "蓝", []),
+    ("stard:565", "经常堵车", "蓝", []),
+    ("stard:955", "什么是砍头息", "蓝", []),
+    ("stard:956", "涉及砍头息的民间借贷纠纷", "蓝", []),
+    ("stard:1118", "可以要求砍掉吗", "蓝", []),
+    ("stard:1130", "邻居乱丢垃圾堵塞排水沟", "蓝", []),
+    ("stard:1134", "邻居私堵历史形成的通道", "蓝", []),
+    ("stard:1454", "不给我带家用菜刀", "蓝", []),
+    ("lawbench2-2:23", "带人到我家、单位威胁我签订的这个合同", "橙", ["言语威胁", "纠集人员"]),
+    ("lawbench2-2:41", "被上诉人找人做劳动能力鉴定", "蓝", []),
+    ("lawbench2-2:50", "加上PER家属上访PER就未上诉", "橙", ["重复信访"]),
+    ("lawbench2-2:197", "原告还受到了被告邻居拿刀恐吓、威胁", "红", ["持械或危险物品"]),
+    ("lawbench2-2:204", "欠条是在PER胁逼恐吓之下所写", "橙", ["言语威胁", "扬言报复"]),
+    ("lawbench2-2:236", "并说些不堪入耳的话威胁原告", "橙", ["言语威胁", "家庭暴力", "已发生肢体冲突"]),
+    ("lawbench2-2:349", "致使上述工人上访", "橙", ["重复信访", "群体性讨薪", "群体性聚集"]),
+    ("lawbench2-2:451", "易某某在事发后曾找人顶包", "蓝", []),
+]
+HELDOUT_OUT = REPO / "eval" / "datasets" / "risk_heldout.jsonl"
+
 # Ordinary-sample items that a reading showed to be real risk cases (moved out of the ordinary part).
 ORDINARY_RELABEL: set[str] = {"tipdm:59405", "tipdm:10689"}
 ORDINARY_TIPDM, ORDINARY_LAWBENCH = 100, 60
@@ -161,6 +188,10 @@ def load_public(data: Path) -> dict[str, str]:
         texts[f"tipdm:{row['留言编号']}"] = f"{row['留言主题']}。{row['留言详情']}"
     for i, row in enumerate(json.loads((data / "lawbench" / "2-4.json").read_text("utf-8"))):
         texts[f"lawbench2-4:{i}"] = row["question"]
+    for row in json.loads((data / "stard" / "queries.json").read_text("utf-8")):
+        texts[f"stard:{row['query_id']}"] = row["问题"]
+    for i, row in enumerate(json.loads((data / "lawbench" / "2-2.json").read_text("utf-8"))):
+        texts[f"lawbench2-2:{i}"] = row["question"]
     for split in ("dev", "test"):
         doc = json.loads((data / "cjrc" / f"{split}_ground_truth.json").read_text("utf-8"))
         for item in doc["data"]:
@@ -224,6 +255,20 @@ def build(data: Path) -> list[dict[str, object]]:
     return rows
 
 
+def build_heldout(data: Path) -> list[dict[str, object]]:
+    texts = load_public(data)
+    return [
+        {
+            "id": f"held-{key.replace(':', '-')}",
+            "text": sentence(texts[key], frag),
+            "expected": {"level": level, "signals": signals},
+            "kind": "heldout" if signals else "heldout-harmless",
+            "source": key,
+        }
+        for key, frag, level, signals in HELDOUT
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
@@ -233,6 +278,11 @@ def main() -> None:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"wrote {len(rows)} cases to {OUT.relative_to(REPO)}")
+    held = build_heldout(args.data)
+    with HELDOUT_OUT.open("w", encoding="utf-8") as f:
+        for row in held:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"wrote {len(held)} cases to {HELDOUT_OUT.relative_to(REPO)}")
 
 
 if __name__ == "__main__":
