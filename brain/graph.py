@@ -99,6 +99,9 @@ class GraphService:
         self._last_error: str | None = None
         self._down_until = 0.0  # monotonic time before which request-path queries fail fast; 0 = up
         self._cache = _SeedCache(self.graph.cache_check_s)
+        self._started = False  # start() runs once, on the first query or an explicit warm-up
+        self._starting = False
+        self._start_lock = threading.RLock()
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -115,8 +118,27 @@ class GraphService:
     def server(self) -> EmbeddedServer | None:
         return self._server
 
+    @property
+    def started(self) -> bool:
+        return self._started
+
     def start(self) -> GraphService:
-        """Start or reach the server, connect, load the seed if the graph is empty. See the module docstring."""
+        """Start or reach the server, connect, load the seed if the graph is empty. See the module docstring.
+
+        Runs once: every query calls it first (so the part starts lazily, like the others); ``close()``
+        resets it."""
+        with self._start_lock:
+            if self._started or self._starting:  # _starting: start()'s own queries come back here
+                return self
+            self._starting = True
+            try:
+                self._start()
+                self._started = True
+            finally:
+                self._starting = False
+            return self
+
+    def _start(self) -> None:
         try:
             if self.graph.uri == "embedded":
                 self._server = EmbeddedServer(
@@ -137,7 +159,6 @@ class GraphService:
             if self.graph.required:
                 raise GraphUnavailableError("知识图谱服务不可用", where=self.uri, hint=_HINT) from e
             log.warning("knowledge graph unavailable at %s: %s", self.uri, e)
-        return self
 
     def _connect(self) -> Any:
         with self._lock:
@@ -160,6 +181,7 @@ class GraphService:
                 self._driver = None
         if self._server is not None:
             self._server.stop()  # only stops a server this service started
+        self._started = False
 
     # ------------------------------------------------------------------ health and data
     def status(self) -> dict[str, Any]:
@@ -172,6 +194,7 @@ class GraphService:
     def load_seed(self, *, strict: bool = False) -> LoadReport:
         """Validate and write the curated seed (idempotent). Article citations are checked against the
         statute corpus; cases from the corpus are linked to dispute types by 案由."""
+        self.start()
         corpus = self.settings.data_dir / "corpus"
         driver = self._connect()
         self._cache.clear()  # nothing cached before or during the load survives it
@@ -230,6 +253,8 @@ class GraphService:
         from neo4j import READ_ACCESS
         from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
+        if not self._started:
+            self.start()
         if self._down_until and not probe:
             with self._lock:
                 now = time.monotonic()

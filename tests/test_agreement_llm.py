@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from brain.agreements.amounts import find_amounts
@@ -21,10 +20,8 @@ REQ: dict[str, Any] = CASE["request"]
 
 
 def service(tmp_path: Path, llm: Any) -> AgreementService:
-    # The service needs only ``settings`` and ``llm`` from the Brain; starting a whole Brain would load the
-    # search index and the graph, which drafting does not use.
-    brain = SimpleNamespace(settings=load_settings("test", state_dir=str(tmp_path)), llm=llm)
-    return AgreementService(brain)  # type: ignore[arg-type]
+    # The service is built with the parts it uses (settings and the LLM back end): no index, no graph.
+    return AgreementService(load_settings("test", state_dir=str(tmp_path)), llm=llm)
 
 
 def _input_amounts() -> set[Decimal]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from brain.cli._common import ProfileOption, brain_session, console, print_json
+from brain.cli._common import ProfileOption, brain_session, console, fail, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -18,8 +18,20 @@ def register(app: typer.Typer) -> None:
         profile: str = ProfileOption,
     ) -> None:
         """受理研判：纠纷类型、风险颜色、难易程度、要素、分流建议与调解策略。"""
+        from pydantic import ValidationError
+
+        from brain.agents.intake.schema import IntakeRequest
+
         with brain_session(profile) as brain:
-            result = brain.intake(text, level=level, source=source, mode=mode)
+            try:
+                req = IntakeRequest.model_validate(
+                    {"text": text, "level": level, "source": source, "mode": mode}
+                )
+            except ValidationError as e:
+                fail(
+                    "；".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()), code=2
+                )
+            result = brain.intake(req)
         if as_json:
             print_json(result)
             return
@@ -54,11 +66,11 @@ def register(app: typer.Typer) -> None:
                 f"[bold]主办层级[/bold]：{rt.level}　[bold]对接渠道[/bold]：{rt.channel or '无'}"
                 f"　[bold]时限[/bold]：{rt.deadline.limit if rt.deadline else '-'}"
             )
-            for s in rt.suggestions[:4]:
-                cites = "、".join(x.label for x in s.citations)
+            for sg in rt.suggestions[:4]:
+                cites = "、".join(x.label for x in sg.citations)
                 out.print(
-                    f"[bold]分流[/bold]：{s.level or ''} {s.department or ''} {s.mediation_body or ''} "
-                    f"{s.channel or ''} 时限 {s.deadline or '-'}（依据 {cites}；路径 {' → '.join(s.graph_path)}）"
+                    f"[bold]分流[/bold]：{sg.level or ''} {sg.department or ''} {sg.mediation_body or ''} "
+                    f"{sg.channel or ''} 时限 {sg.deadline or '-'}（依据 {cites}；路径 {' → '.join(sg.graph_path)}）"
                 )
         elif result.routing.degraded:
             console.print(f"[yellow]分流：{result.routing.degraded}[/yellow]")

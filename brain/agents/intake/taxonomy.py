@@ -7,6 +7,7 @@ two cannot disagree — and only routing needs the live graph.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -60,7 +61,6 @@ class TaxonomyIndex:
 def load_taxonomy(seed_dir: Path = SEED_DIR) -> TaxonomyIndex:
     path = seed_dir / "dispute_types.yaml"
     types: list[TaxonomyType] = []
-    alias: dict[str, str] = {}
     extra: dict[str, dict[str, Any]] = {}
     for i, row in enumerate(read_seed_rows(path, "dispute_types"), start=1):
         if not isinstance(row, dict) or not row.get("name"):
@@ -77,13 +77,22 @@ def load_taxonomy(seed_dir: Path = SEED_DIR) -> TaxonomyIndex:
             "difficulty": row.get("difficulty"),
             "escalate_if": list(row.get("escalate_if") or []),
         }
-        for label in (t.name, *t.aliases):
-            alias.setdefault(label, t.name)
     by_name = {t.name: t for t in types}
     for t in types:
         if t.parent and t.parent not in by_name:
             raise GraphDataError(f"类型 {t.name} 的 parent {t.parent} 不存在", where=str(path))
-    return TaxonomyIndex(tuple(types), by_name, alias, extra)
+    return taxonomy_index(types, extra)
+
+
+def taxonomy_index(
+    types: Sequence[TaxonomyType], extra: dict[str, dict[str, Any]] | None = None
+) -> TaxonomyIndex:
+    """The index over a list of types (``Brain.taxonomy().types`` or the seed's): names, aliases, parents."""
+    alias: dict[str, str] = {}
+    for t in types:
+        for label in (t.name, *t.aliases):
+            alias.setdefault(label, t.name)
+    return TaxonomyIndex(tuple(types), {t.name: t for t in types}, alias, extra or {})
 
 
 @dataclass(frozen=True)
