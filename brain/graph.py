@@ -28,12 +28,12 @@ import logging
 import pickle
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from brain.errors import GraphDataError, GraphUnavailableError, InputError, NotFoundError
+from brain.graph_cache import CACHE_MAX_ENTRIES, SeedCache
 from brain.settings import Settings
 from knowledge_graph.errors import KnowledgeGraphError, SeedDataError
 from knowledge_graph.loader import LoadReport, load
@@ -46,33 +46,6 @@ _DOWN = "知识图谱服务暂时不可用，无法完成需要图谱的操作" 
 _HINT = "请运行 `brain kg serve` 启动图谱服务，或检查配置 graph.uri / graph.bolt_port；服务恢复后会自动重连"
 
 T = TypeVar("T")
-
-#: Distinct (helper, arguments) answers kept; arguments come from requests, so the cache must be bounded.
-CACHE_MAX_ENTRIES = 2048
-
-
-class _SeedCache:
-    """(helper, args) -> pickled answer, for one seed version. Answers are stored pickled and unpickled on
-    every hit so that a caller mutating its rows (``routing_candidates`` adds keys) cannot change the next
-    caller's answer; unpickling the 72-row taxonomy costs about 0.3 ms, a routing answer 5 µs."""
-
-    def __init__(self, check_s: float) -> None:
-        self.check_s = check_s
-        self.lock = threading.Lock()
-        self.entries: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
-        self.version: str | None = None
-        self.checked_at = float("-inf")  # monotonic time the last successful check started
-        self.generation = 0  # bumped by every clear; an answer computed across a clear is not stored
-        self.hits = 0
-        self.misses = 0
-        self.checks = 0
-
-    def clear(self, version: str | None = None, checked_at: float = float("-inf")) -> None:
-        with self.lock:
-            self.entries.clear()
-            self.generation += 1
-            self.version = version
-            self.checked_at = checked_at
 
 
 class GraphService:
@@ -98,7 +71,7 @@ class GraphService:
         self._lock = threading.Lock()
         self._last_error: str | None = None
         self._down_until = 0.0  # monotonic time before which request-path queries fail fast; 0 = up
-        self._cache = _SeedCache(self.graph.cache_check_s)
+        self._cache = SeedCache(self.graph.cache_check_s)
         self._started = False  # start() runs once, on the first query or an explicit warm-up
         self._starting = False
         self._start_lock = threading.RLock()

@@ -57,13 +57,11 @@ class RoutePlanner:
     def __init__(self, graph: GraphService, seed_dir: Path) -> None:
         self.graph = graph
         self.levels: dict[str, LevelInfo] = {}
-        for row in read_seed_rows(seed_dir / "levels.yaml", "levels"):
-            info = LevelInfo(str(row["name"]), int(row["rank"]))
-            for label in (info.name, *(row.get("aliases") or [])):
-                self.levels[str(label)] = info
-        self.reports = {
-            str(r["key"]): str(r["title"]) for r in read_seed_rows(seed_dir / "reports.yaml", "reports")
-        }
+        for row in read_seed_rows(seed_dir, "levels.yaml", "levels"):
+            info = LevelInfo(row.name, row.rank)
+            for label in (info.name, *row.aliases):
+                self.levels[label] = info
+        self.reports = {r.key: r.title for r in read_seed_rows(seed_dir, "reports.yaml", "reports")}
 
     # ------------------------------------------------------------------ inputs
     def level(self, name: str) -> LevelInfo:
