@@ -70,13 +70,14 @@ log = logging.getLogger(__name__)
 
 
 class Brain:
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, llm: LLMBackend | None = None) -> None:
+        """``llm``: a back end to use instead of the one ``settings.llm`` describes (tests pass a fake)."""
         self.settings = settings or load_settings()
         self._lock = threading.RLock()
         self._retrieval: RetrievalService | None = None
         self._graph: GraphService | None = None
-        self._llm: LLMBackend | None = None
-        self._llm_built = False
+        self._llm: LLMBackend | None = llm
+        self._llm_built = llm is not None
         self._intake: IntakeService | None = None
         self._agreements: AgreementService | None = None
         self._chat: ChatService | None = None
