@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 from brain.errors import GraphDataError, GraphUnavailableError, InputError, NotFoundError
 from brain.graph_cache import CACHE_MAX_ENTRIES, SeedCache
 from brain.settings import Settings
+from knowledge_graph.backend import GraphBackend
 from knowledge_graph.errors import KnowledgeGraphError, SeedDataError
 from knowledge_graph.loader import LoadReport, load
 from knowledge_graph.queries import NAMED_QUERIES, NamedQuery
@@ -63,10 +64,13 @@ class GraphService:
         "sources",
     )
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, backend: GraphBackend | None = None) -> None:
+        """``backend``: a graph store to use instead of connecting over Bolt (the in-memory reference,
+        :class:`knowledge_graph.memory.MemoryGraph`, in tests); then no server is started."""
         self.settings = settings
         self.graph = settings.graph
-        self._driver: Any = None
+        self._driver: Any = backend
+        self._injected = backend is not None
         self._server: EmbeddedServer | None = None
         self._lock = threading.Lock()
         self._last_error: str | None = None
@@ -113,7 +117,7 @@ class GraphService:
 
     def _start(self) -> None:
         try:
-            if self.graph.uri == "embedded":
+            if self.graph.uri == "embedded" and not self._injected:
                 self._server = EmbeddedServer(
                     self.graph.data_dir,
                     bolt_port=self.graph.bolt_port,
@@ -149,7 +153,7 @@ class GraphService:
 
     def close(self) -> None:
         with self._lock:
-            if self._driver is not None:
+            if self._driver is not None and not self._injected:
                 self._driver.close()
                 self._driver = None
         if self._server is not None:
