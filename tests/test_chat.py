@@ -12,10 +12,11 @@ import pytest
 from brain.agents.chat.graph import build_graph
 from brain.agents.chat.nodes import EXTRACTIVE_LABEL, NO_BASIS, REMOVED_MARK, check_citations, statute_ok
 from brain.agents.chat.state import ChatEvent, ChatHistoryRequest, ChatMessageRequest
-from brain.errors import InputError
+from brain.errors import InputError, LLMError
 from brain.requests import DocumentRequest
 from brain.service import Brain
 from brain.settings import load_settings
+from tests.support.fake_llm import FakeLLM
 
 IN_DOMAIN = [
     "有没有类似的宅基地纠纷案例？",
@@ -170,3 +171,49 @@ def test_statute_check_uses_the_index_and_in_force_flag(brain: Brain) -> None:
     repealed = brain.get_document(DocumentRequest(doc_id="statute:仲裁法:80"))
     assert not repealed.in_force
     assert not statute_ok(ctx, "仲裁法", 80)
+
+
+# ---------------------------------------------------------------------------------------------- LLM mode, fake model
+def fake_llm_brain(state_dir: Path, llm: FakeLLM) -> Brain:
+    """The real index, an in-process fake model (tests/support/fake_llm.py), a graph on a closed port
+    (no strategy section). The wire — SSE, redaction of what is sent — is tested in test_chat_api.py."""
+    settings = load_settings("test", state_dir=str(state_dir), graph={"uri": "bolt://127.0.0.1:9"})
+    return Brain(settings, llm=llm).start(graph=False)
+
+
+def test_llm_answer_keeps_verified_citations_and_removes_the_rest(state_dir: Path) -> None:
+    llm = FakeLLM("根据《民法典》第1079条[1]，可以先行调解；另据《民法典》第9999条应当赔偿[9]。")
+    brain = fake_llm_brain(state_dir, llm)
+    try:
+        events = ask(brain, "fake-llm-1", "离婚纠纷适用哪条法律？")
+    finally:
+        brain.close()
+    assert events[0].data["mode"] == "llm" and [c.kind for c in llm.calls] == ["stream"]
+    d = done(events)
+    assert "llm" in d["flags"] and "citations_removed" in d["flags"]
+    assert set(d["removed"]) == {"《民法典》第9999条", "[9]"}
+    assert "《民法典》第1079条[1]" in d["answer"] and REMOVED_MARK in d["answer"]
+    assert "[1]" in llm.calls[0].messages[-1]["content"]  # the numbered sources went to the model
+
+
+def test_llm_failure_resets_the_stream_and_answers_extractively(state_dir: Path) -> None:
+    llm = FakeLLM(LLMError("模型服务不可用", where="test"))
+    brain = fake_llm_brain(state_dir, llm)
+    try:
+        events = ask(brain, "fake-llm-2", "拖欠工资怎么调解？")
+    finally:
+        brain.close()
+    assert "reset" in [e.event for e in events]
+    d = done(events)
+    assert d["flags"] == ["extractive", "llm_fallback"] and d["answer"].startswith(EXTRACTIVE_LABEL)
+
+
+def test_use_llm_false_never_calls_the_model(state_dir: Path) -> None:
+    llm = FakeLLM("不应被调用")
+    brain = fake_llm_brain(state_dir, llm)
+    try:
+        events = list(brain.chat(ChatMessageRequest(message="拖欠工资怎么调解？", use_llm=False)))
+    finally:
+        brain.close()
+    assert events[0].data["mode"] == "deterministic" and llm.calls == []
+    assert "extractive" in done(events)["flags"]
