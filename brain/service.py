@@ -70,12 +70,19 @@ log = logging.getLogger(__name__)
 
 
 class Brain:
-    def __init__(self, settings: Settings | None = None, *, llm: LLMBackend | None = None) -> None:
-        """``llm``: a back end to use instead of the one ``settings.llm`` describes (tests pass a fake)."""
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        graph: GraphService | None = None,
+        llm: LLMBackend | None = None,
+    ) -> None:
+        """``graph`` / ``llm``: parts to use instead of the ones ``settings`` describes (tests pass a
+        ``GraphService`` over the in-memory store, or a fake LLM back end)."""
         self.settings = settings or load_settings()
         self._lock = threading.RLock()
         self._retrieval: RetrievalService | None = None
-        self._graph: GraphService | None = None
+        self._graph: GraphService | None = graph
         self._llm: LLMBackend | None = llm
         self._llm_built = llm is not None
         self._intake: IntakeService | None = None

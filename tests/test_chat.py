@@ -13,9 +13,11 @@ from brain.agents.chat.graph import build_graph
 from brain.agents.chat.nodes import EXTRACTIVE_LABEL, NO_BASIS, REMOVED_MARK, check_citations, statute_ok
 from brain.agents.chat.state import ChatEvent, ChatHistoryRequest, ChatMessageRequest
 from brain.errors import InputError, LLMError
+from brain.graph import GraphService
 from brain.requests import DocumentRequest
 from brain.service import Brain
 from brain.settings import load_settings
+from knowledge_graph.memory import MemoryGraph
 from tests.support.fake_llm import FakeLLM
 
 IN_DOMAIN = [
@@ -35,10 +37,21 @@ def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def graph_store() -> MemoryGraph:
+    """The governance graph for the strategy sources, in memory (knowledge_graph/memory.py, the contract-tested
+    reference store): the seed is loaded once per module and no JVM starts on the default port."""
+    return MemoryGraph()
+
+
+def make_brain(state_dir: Path, store: MemoryGraph) -> Brain:
+    settings = load_settings("test", state_dir=str(state_dir))
+    return Brain(settings, graph=GraphService(settings, backend=store)).start(graph=False)
+
+
 @pytest.fixture
-def brain(state_dir: Path) -> Iterator[Brain]:
-    b = Brain(load_settings("test", state_dir=str(state_dir)))
-    b.start(graph=False)
+def brain(state_dir: Path, graph_store: MemoryGraph) -> Iterator[Brain]:
+    b = make_brain(state_dir, graph_store)
     yield b
     b.close()
 
@@ -112,12 +125,12 @@ def test_short_follow_up_reuses_previous_topic(brain: Brain) -> None:
     assert "宅基地" in (turns[-1].topic or "") and "继承" in (turns[-1].topic or "")
 
 
-def test_thread_survives_restart(state_dir: Path) -> None:
-    b1 = Brain(load_settings("test", state_dir=str(state_dir))).start(graph=False)
+def test_thread_survives_restart(state_dir: Path, graph_store: MemoryGraph) -> None:
+    b1 = make_brain(state_dir, graph_store)
     first = sources(ask(b1, "t-restart", "有没有类似的宅基地纠纷案例？"))
     b1.close()
     assert (state_dir / "chat.sqlite").exists()
-    b2 = Brain(load_settings("test", state_dir=str(state_dir))).start(graph=False)  # as a new process would
+    b2 = make_brain(state_dir, graph_store)  # as a new process would
     try:
         turns = b2.chat_history(ChatHistoryRequest(thread_id="t-restart")).turns
         assert [t.role for t in turns] == ["user", "assistant"]

@@ -12,8 +12,10 @@ from langgraph.runtime import Runtime
 from brain.agents.chat.nodes import ChatNodes
 from brain.agents.chat.relevance import content_tokens, search_query
 from brain.agents.chat.state import ChatContext, ChatState
+from brain.graph import GraphService
 from brain.service import Brain
 from brain.settings import load_settings
+from knowledge_graph.memory import MemoryGraph
 
 CALIBRATION_IN = [
     "有没有类似的宅基地纠纷案例？",
@@ -84,9 +86,9 @@ HELD_OUT_OUT = [
 
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ChatNodes, Runtime[ChatContext]]]:
-    brain = Brain(load_settings("test", state_dir=str(tmp_path_factory.mktemp("relevance")))).start(
-        graph=False
-    )
+    settings = load_settings("test", state_dir=str(tmp_path_factory.mktemp("relevance")))
+    # strategy sources from the in-memory reference graph: no JVM on the default port
+    brain = Brain(settings, graph=GraphService(settings, backend=MemoryGraph())).start(graph=False)
     yield ChatNodes(), Runtime(context=brain.chat_service.context)
     brain.close()
 
