@@ -29,7 +29,6 @@ COMPOSITION_ROOTS = ("brain/api/", "brain/cli/", "brain/mcp_server.py", "eval/be
 OVER_LIMIT_ALLOWED = {
     "brain/api/middleware.py",  # OpenAPI patching, token bucket, idempotency, redaction: security engineer
     "brain/privacy/__init__.py",  # privacy engineer
-    "brain/agreements/extract.py",  # Chinese-text module engineer
 }
 
 
