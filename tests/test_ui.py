@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from brain.api.ui_client import FacadeClient
 from brain.service import Brain
 from brain.settings import load_settings
 from ui.app import EMPTY_REPORT, parse_terms, render_document, render_intake, render_report
-from ui.client import FacadeClient, UIError, newest_report
+from ui.client import UIError, newest_report
 
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 COMPLAINT = "邻居王某装修把我家墙面震裂了，协商赔偿3万元不成，他还扬言要杀了我，请求村里调解。"

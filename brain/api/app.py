@@ -90,7 +90,9 @@ def _install_extensions(app: FastAPI, settings: Settings) -> None:
         except ImportError as e:
             log.warning("UI not mounted (%s); install the 'ui' extra", e)
         else:
-            mount_ui(app)
+            from brain.api.ui_client import FacadeClient
+
+            mount_ui(app, FacadeClient(app.state.brain))
 
 
 def _log_addresses(settings: Settings) -> None:

@@ -85,11 +85,10 @@ def register(app: typer.Typer) -> None:
         profile: str = ProfileOption,
     ) -> None:
         """构建检索索引（新版本建好后原子切换，运行中的服务自动切换）。"""
-        from brain.retrieval.service import RetrievalService
+        from brain.requests import IndexBuildRequest
 
-        service = RetrievalService(make_brain(profile).settings)
         with reported_errors():
-            manifest = service.build(force=force)
+            manifest = make_brain(profile).build_index(IndexBuildRequest(force=force)).manifest
         if manifest["built"]:
             # two short lines: one line of ~90 columns wrapped in an 80-column terminal between number and unit
             console.print(f"[green]索引已建成并切换[/green]：{manifest['version']}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from brain.agents.intake.schema import IntakeResult
-from brain.cli._common import ProfileOption, brain_session, console, print_json
+from brain.agents.intake.schema import IntakeRequest, IntakeResult
+from brain.cli._common import ProfileOption, brain_session, console, fail, print_json
 
 MODES = {
     "deterministic": "规则模式（未接入大模型）",
@@ -36,14 +36,20 @@ def register(app: typer.Typer) -> None:
         不加 --url 时，每次运行都要启动内嵌图谱服务（约 5–8 秒）；服务已在运行（make run）时加
         --url http://127.0.0.1:8000，结果即时返回。
         """
+        from pydantic import ValidationError
+
+        body = {"text": text, "level": level, "source": source, "mode": mode}
+        try:
+            req = IntakeRequest.model_validate(body)
+        except ValidationError as e:
+            fail("；".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()), code=2)
         if url:
             from brain.cli.remote import post_json
 
-            body = {"text": text, "level": level, "source": source, "mode": mode}
             result = IntakeResult.model_validate(post_json(url, "/v1/intake", body, api_key))
         else:
             with brain_session(profile) as brain:
-                result = brain.intake(text, level=level, source=source, mode=mode)
+                result = brain.intake(req)
         if as_json:
             print_json(result)
             return
