@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from brain.errors import InputError
+from brain.requests import OcrRequest, OcrResult
 from brain.settings import Settings
-from brain.types import OCRRequest, OCRResult
 from ingest.errors import IngestFileError
 
 
-def run_ocr(settings: Settings, request: OCRRequest) -> OCRResult:
+def run_ocr(settings: Settings, request: OcrRequest) -> OcrResult:
     from ingest.ocr import ImageLimits, decode_image, get_engine, ocr_image
 
     o = settings.ocr
@@ -20,4 +20,4 @@ def run_ocr(settings: Settings, request: OCRRequest) -> OCRResult:
         text = "\n".join(ocr_image(engine, frame) for frame in frames)
     except IngestFileError as e:
         raise InputError(e.reason, where=request.filename, hint=e.hint) from e
-    return OCRResult(text=text, pages=len(frames))
+    return OcrResult(text=text, filename=request.filename)

@@ -87,15 +87,3 @@ class SearchResponse(BaseModel):
     hits: list[Hit]
     took_ms: float
     index_version: str | None = None
-
-
-class OCRRequest(BaseModel):
-    """A scanned page (image bytes) to read; limits from ``settings.ocr`` are checked before decoding."""
-
-    data: bytes = Field(repr=False)
-    filename: str = Field(default="upload", max_length=200)
-
-
-class OCRResult(BaseModel):
-    text: str
-    pages: int

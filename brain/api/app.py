@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from brain import __version__
+from brain.agents.chat.state import ChatMessageRequest
 from brain.api import problems
 from brain.api.routes import ROUTER_MODULES
 from brain.service import Brain
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, brain: Brain | None = None) -> 
 
         await anyio.to_thread.run_sync(_start, the_brain)
         log.info("brain started (profile=%s)", settings.profile)
+        _log_addresses(settings)
         try:
             yield
         finally:
@@ -45,7 +47,12 @@ def create_app(settings: Settings | None = None, brain: Brain | None = None) -> 
             gc.unfreeze()  # what _start froze may be garbage now (tests run many apps in one process)
 
     app = FastAPI(
-        title="枫桥智脑 Fengqiao Brain", version=__version__, description=DESCRIPTION, lifespan=lifespan
+        title="枫桥智脑 Fengqiao Brain",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served offline by brain.api.docs
+        redoc_url=None,
     )
     app.state.brain = the_brain
     app.state.settings = settings
@@ -78,7 +85,8 @@ def _warm_chat(brain: Brain) -> None:
     The warm-up thread is deleted again."""
     thread = f"warmup-{os.getpid()}"
     try:
-        for _ in brain.chat(thread, "邻居装修噪音扰民怎么处理", use_llm=False):  # never a model call
+        warm = ChatMessageRequest(message="邻居装修噪音扰民怎么处理", thread_id=thread, use_llm=False)
+        for _ in brain.chat(warm):  # use_llm=False: never a model call
             pass
         brain.chat_service._compiled().checkpointer.delete_thread(thread)  # type: ignore[union-attr]
     except Exception:  # a failed warm-up only costs the first real turn its time
@@ -90,10 +98,25 @@ def _install_extensions(app: FastAPI, settings: Settings) -> None:
     from brain.api import middleware
 
     middleware.install(app, settings)
+    from brain.api import docs
+
+    docs.install(app, ui=settings.api.ui)
     if settings.api.ui:
         try:
             from ui.mount import mount_ui
         except ImportError as e:
             log.warning("UI not mounted (%s); install the 'ui' extra", e)
         else:
-            mount_ui(app)
+            from brain.api.ui_client import FacadeClient
+
+            mount_ui(app, FacadeClient(app.state.brain))
+
+
+def _log_addresses(settings: Settings) -> None:
+    """Where a person should point the browser (the bind address 0.0.0.0 is not one to open)."""
+    host = settings.api.host if settings.api.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    base = f"http://{host}:{settings.api.port}"
+    out = logging.getLogger("uvicorn.error")  # configured by uvicorn at INFO, next to "Uvicorn running on"
+    if settings.api.ui:
+        out.info("界面 UI: %s/ui", base)
+    out.info("接口文档 API docs: %s/docs（离线可用）", base)

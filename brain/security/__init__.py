@@ -72,6 +72,7 @@ DEFAULT_SCOPE = "admin"
 # with their key). /metrics needs the admin or system role (brain.api.metrics).
 PUBLIC_PATHS = frozenset(
     {
+        "/",  # redirects to /ui (brain/api/docs.py)
         "/healthz",
         "/readyz",
         "/openapi.json",
@@ -81,7 +82,7 @@ PUBLIC_PATHS = frozenset(
         "/favicon.ico",
     }
 )
-PUBLIC_PREFIXES = ("/ui",)
+PUBLIC_PREFIXES = ("/ui", "/static-docs", "/docs-assets")  # offline Swagger UI / ReDoc assets
 
 # Roles that see personal data restored in outputs; everyone else gets redacted responses.
 ROLES_SEEING_PERSONAL_DATA = frozenset({"clerk", "mediator", "system", "admin"})

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from brain.agents.chat.service import MAX_MESSAGE_CHARS, ChatEvent, check_thread_id, new_thread_id
-from brain.agents.chat.state import Turn
+from brain.agents.chat.service import MAX_MESSAGE_CHARS, check_thread_id, new_thread_id
+from brain.agents.chat.state import ChatEvent, ChatHistory, ChatHistoryRequest, ChatMessageRequest
 from brain.api.deps import compute_limiter, get_brain
 from brain.security import current_principal
 from brain.security.ownership import ThreadOwners
@@ -42,11 +42,6 @@ class ChatReply(BaseModel):
     removed: list[str] = Field(default_factory=list)
 
 
-class ChatHistory(BaseModel):
-    thread_id: str
-    turns: list[Turn]
-
-
 def _sse(ev: ChatEvent) -> ServerSentEvent:
     return ServerSentEvent(data=json.dumps(ev.data, ensure_ascii=False), event=ev.event)
 
@@ -60,9 +55,10 @@ def chat(req: ChatRequest, request: Request, brain: Brain = Depends(get_brain)) 
     thread_id = check_thread_id(req.thread_id) if req.thread_id else new_thread_id()
     principal = current_principal()
     if principal is not None:  # the thread belongs to whoever made it (brain.security.ownership)
-        has_turns = bool(req.thread_id) and bool(brain.chat_history(thread_id))
+        has_turns = bool(req.thread_id) and bool(_turns(brain, thread_id))
         _owners(request).claim_for_writing(thread_id, principal, has_turns)
-    events = brain.chat(thread_id, req.message, use_llm=req.use_llm)  # validates before streaming
+    # validates before streaming
+    events = brain.chat(ChatMessageRequest(message=req.message, thread_id=thread_id, use_llm=req.use_llm))
     if req.stream:
         # Deterministic answers are CPU work like search: each turn runs as one task under the chat limiter
         # (brain.api.deps); with a model the steps mostly wait for tokens and take the default pool.
@@ -89,11 +85,15 @@ def chat(req: ChatRequest, request: Request, brain: Brain = Depends(get_brain)) 
     "/{thread_id}", response_model=ChatHistory, summary="读取会话历史（仅限创建者；管理员可读并留审计）"
 )
 def history(thread_id: str, request: Request, brain: Brain = Depends(get_brain)) -> ChatHistory:
-    turns = brain.chat_history(thread_id)
+    result = brain.chat_history(ChatHistoryRequest(thread_id=thread_id))
     principal = current_principal()
     if principal is not None:
-        _owners(request).check_read(thread_id, principal, bool(turns))
-    return ChatHistory(thread_id=thread_id, turns=turns)
+        _owners(request).check_read(thread_id, principal, bool(result.turns))
+    return result
+
+
+def _turns(brain: Brain, thread_id: str) -> list[Any]:
+    return list(brain.chat_history(ChatHistoryRequest(thread_id=thread_id)).turns)
 
 
 def _owners(request: Request) -> ThreadOwners:

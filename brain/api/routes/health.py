@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
@@ -21,10 +19,9 @@ def healthz() -> dict[str, str]:
 def readyz(brain: Brain = Depends(get_brain)) -> JSONResponse:
     """Anyone may ask whether the service is ready and which part is degraded; the details (versions,
     connection strings, paths) only a caller with a valid key sees (or a loopback caller in open dev mode)."""
-    parts: dict[str, Any] = brain.readiness()
-    status = 200 if parts.get("ready") else 503
-    principal = current_principal()
-    if principal is None:
+    parts = brain.readiness()
+    status = 200 if parts.ready else 503
+    if current_principal() is None:
         down = sorted(k for k, v in parts.items() if isinstance(v, dict) and not v.get("ok", True))
-        return JSONResponse({"ready": bool(parts.get("ready")), "degraded": down}, status_code=status)
-    return JSONResponse(parts, status_code=status)
+        return JSONResponse({"ready": parts.ready, "degraded": down}, status_code=status)
+    return JSONResponse(parts.model_dump(mode="json"), status_code=status)

@@ -7,15 +7,15 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from brain.api.deps import get_brain, run_compute
 from brain.errors import InputError
+from brain.requests import OcrRequest, OcrResult
 from brain.service import Brain
-from brain.types import OCRRequest, OCRResult
 
 router = APIRouter(tags=["受理分流 intake"])
 
 
 @router.post(
     "/v1/ocr",
-    response_model=OCRResult,
+    response_model=OcrResult,
     summary="扫描件文字识别（请求体为图片字节）",
     openapi_extra={
         "requestBody": {
@@ -28,9 +28,9 @@ async def ocr(
     request: Request,
     name: str = Query("upload", max_length=200, description="文件名（用于错误提示）"),
     brain: Brain = Depends(get_brain),
-) -> OCRResult:
+) -> OcrResult:
     data = await request.body()
     if not data:
         raise InputError("请求体为空", where="body", hint="请以图片字节作为请求体上传扫描件")
-    result: OCRResult = await run_compute(request, lambda: brain.ocr(OCRRequest(data=data, filename=name)))
+    result: OcrResult = await run_compute(request, lambda: brain.ocr(OcrRequest(data=data, filename=name)))
     return result
