@@ -133,6 +133,26 @@ class AgreementSettings(BaseModel):
     )
 
 
+class LedgerSettings(BaseModel):
+    url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default sqlite <state_dir>/ledger.sqlite3 (WAL); or postgresql+psycopg://"
+    )
+    data_key: SecretStr = Field(
+        default=SecretStr(DEFAULT_SECRET),
+        description="key for personal data in the ledger (AES-GCM) and its matching hashes (HMAC)",
+    )
+    timezone: str = Field(default="Asia/Shanghai", description="the centre's local time: deadlines, working days")
+    places: Path = Field(default=REPO_ROOT / "configs" / "places.yaml", description="县/乡镇/村 hierarchy")
+    holidays: Path = Field(default=REPO_ROOT / "configs" / "holidays.yaml", description="holiday calendar")
+    followup_rules: Path = Field(
+        default=REPO_ROOT / "configs" / "followup_rules.yaml", description="回访 rules by risk and type"
+    )
+    early_warning_hours: float = Field(
+        default=24, ge=0, description="red/orange cases warn this long before their deadline"
+    )
+    demo: bool = Field(default=False, description="`brain serve` loads the demo ledger once into an empty ledger")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BRAIN_", env_nested_delimiter="__", extra="forbid")
 
@@ -147,6 +167,7 @@ class Settings(BaseSettings):
     api: APISettings = Field(default_factory=APISettings)
     intake: IntakeSettings = Field(default_factory=IntakeSettings)
     agreements: AgreementSettings = Field(default_factory=AgreementSettings)
+    ledger: LedgerSettings = Field(default_factory=LedgerSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -178,6 +199,8 @@ class Settings(BaseSettings):
                 bad.append("llm.api_key")
             if self.api.auth == "open":
                 bad.append("api.auth")
+            if self.ledger.data_key.get_secret_value() == DEFAULT_SECRET:
+                bad.append("ledger.data_key")
             if bad:
                 raise ValueError(
                     f"profile '{self.profile}' is not a development profile but uses development defaults for "

@@ -78,6 +78,9 @@ class Case(Base):
     )
     deadline_rule: Mapped[str | None] = mapped_column(String(16), comment="deadline_rules.yaml rule name")
     text_redacted: Mapped[str] = mapped_column(Text, comment="complaint text, personal data redacted")
+    text_mapping_enc: Mapped[bytes | None] = mapped_column(
+        LargeBinary, comment="encrypted placeholder -> value map: restores the clear text for allowed roles"
+    )
     intake: Mapped[dict[str, Any]] = mapped_column(
         JSON, default=dict, comment="intake summary at registration: confidences, reasons, routing"
     )
