@@ -47,7 +47,7 @@ FOLLOWUP_OUTCOMES = ("履行", "部分履行", "未履行", "反弹")
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012 (SQLAlchemy reads it)
 
 
 class Case(Base):

@@ -32,7 +32,9 @@ class Places:
         except (OSError, yaml.YAMLError) as e:
             raise ConfigError("无法读取地点层级配置", where=str(path), hint=str(e)) from e
         if not raw.get("county") or not raw.get("towns"):
-            raise ConfigError("地点层级需要 county 与 towns", where=str(path), hint="参见 configs/places.yaml")
+            raise ConfigError(
+                "地点层级需要 county 与 towns", where=str(path), hint="参见 configs/places.yaml"
+            )
         out = cls(county=str(raw["county"]))
         seen: dict[str, int] = {}
         for t in raw["towns"]:
@@ -59,7 +61,9 @@ class Places:
         t = self.town_name(town.strip()) if town else None
         if town and t is None:
             raise InputError(
-                f"未知乡镇“{town}”", where="place.town", hint=f"可选：{'、'.join(self.towns)}（configs/places.yaml）"
+                f"未知乡镇“{town}”",
+                where="place.town",
+                hint=f"可选：{'、'.join(self.towns)}（configs/places.yaml）",
             )
         v = village.strip() if village else None
         if text and not (t or v):
@@ -80,8 +84,15 @@ class Places:
         s = text.replace(self.county, "").strip()
         town = next((n for n in self.towns if s.startswith(n)), None)
         if town is None:
-            town = next((self.aliases[a] for a in sorted(self.aliases, key=len, reverse=True) if s.startswith(a)), None)
-            rest = s[len(next(a for a in self.aliases if self.aliases[a] == town and s.startswith(a))) :] if town else s
+            town = next(
+                (self.aliases[a] for a in sorted(self.aliases, key=len, reverse=True) if s.startswith(a)),
+                None,
+            )
+            rest = (
+                s[len(next(a for a in self.aliases if self.aliases[a] == town and s.startswith(a))) :]
+                if town
+                else s
+            )
         else:
             rest = s[len(town) :]
         rest = rest.strip()

@@ -31,7 +31,9 @@ class PartyIn(BaseModel):
 
     role: str = Field(default="当事人", max_length=16, examples=["申请人"])
     name: str | None = Field(default=None, max_length=60, examples=["王建国"])
-    id_number: str | None = Field(default=None, max_length=18, description="居民身份证号（18 位，校验码有效）")
+    id_number: str | None = Field(
+        default=None, max_length=18, description="居民身份证号（18 位，校验码有效）"
+    )
     phone: str | None = Field(default=None, max_length=30, examples=["13800138000"])
     address: str | None = Field(default=None, max_length=120)
 
@@ -39,7 +41,9 @@ class PartyIn(BaseModel):
     @classmethod
     def _valid_id(cls, v: str | None) -> str | None:
         if v and not is_valid_id_number(v.strip()):
-            raise PydanticCustomError("id_number_invalid", "身份证号无效（位数、出生日期或校验码不符），请核对")
+            raise PydanticCustomError(
+                "id_number_invalid", "身份证号无效（位数、出生日期或校验码不符），请核对"
+            )
         return v.strip() if v else v
 
 
@@ -53,9 +57,13 @@ class PartyView(BaseModel):
 
 
 class CaseCreate(BaseModel):
-    text: str = Field(min_length=1, max_length=20_000, description="纠纷描述原文（入库前脱敏）", examples=[EXAMPLE])
+    text: str = Field(
+        min_length=1, max_length=20_000, description="纠纷描述原文（入库前脱敏）", examples=[EXAMPLE]
+    )
     source: Source = Field(description="受理渠道", examples=["来访"])
-    received_at: datetime | None = Field(default=None, description="受理时间；缺省为现在（带时区时换算为本地时间）")
+    received_at: datetime | None = Field(
+        default=None, description="受理时间；缺省为现在（带时区时换算为本地时间）"
+    )
     place: PlaceIn | str | None = Field(default=None, description="乡镇/村，或“青石镇龙潭村”这样的字符串")
     parties: list[PartyIn] = Field(default_factory=list, max_length=50)
     external_id: str | None = Field(
