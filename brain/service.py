@@ -20,9 +20,33 @@ from brain.types import Document, SearchRequest, SearchResponse
 
 if TYPE_CHECKING:  # imported lazily at run time: each area pulls heavy libraries
     from brain.agents.chat.service import ChatService
+    from brain.agents.intake.schema import IntakeResult
     from brain.agents.intake.service import IntakeService
     from brain.agreements.service import AgreementService
     from brain.graph import GraphService
+    from brain.ledger.agreements import CaseAgreementRequest, CaseAgreementResult
+    from brain.ledger.demo import DemoReport, DemoRequest
+    from brain.ledger.schema import (
+        AlertAck,
+        AlertPage,
+        AlertQuery,
+        AlertView,
+        CaseCreate,
+        CaseEventRequest,
+        CaseGet,
+        CasePage,
+        CaseQuery,
+        CaseView,
+        ExportReport,
+        ExportRequest,
+        FollowUpPage,
+        FollowUpQuery,
+        FollowUpRecorded,
+        FollowUpResult,
+        ImportReport,
+        ImportRequest,
+    )
+    from brain.ledger.service import LedgerService
     from brain.llm.client import LLMClient
     from brain.retrieval.service import RetrievalService
 
@@ -39,6 +63,7 @@ class Brain:
         self._intake: IntakeService | None = None
         self._agreements: AgreementService | None = None
         self._chat: ChatService | None = None
+        self._ledger: LedgerService | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, *, graph: bool = True) -> Brain:
@@ -66,7 +91,7 @@ class Brain:
 
     def close(self) -> None:
         with self._lock:
-            for part in (self._chat, self._graph, self._retrieval, self._llm):
+            for part in (self._chat, self._ledger, self._graph, self._retrieval, self._llm):
                 close = getattr(part, "close", None)
                 if close:
                     try:
@@ -74,6 +99,7 @@ class Brain:
                     except Exception:  # closing must not mask the reason we are shutting down
                         log.exception("error while closing %s", type(part).__name__)
             self._chat = self._graph = self._retrieval = self._llm = None
+            self._ledger = None
 
     def __enter__(self) -> Brain:
         return self.start()
@@ -126,6 +152,19 @@ class Brain:
 
             self._chat = ChatService(self)
         return self._chat
+
+    @property
+    def ledger_service(self) -> LedgerService:
+        if self._ledger is None:
+            from brain.ledger.service import LedgerService
+
+            intake = self.intake_service
+
+            def run_intake(text: str, source: str | None, level: str) -> IntakeResult:
+                return intake.run(text, source=source, level=level, precedents=False)
+
+            self._ledger = LedgerService(self.settings, run_intake)
+        return self._ledger
 
     # ------------------------------------------------------------------ health
     def readiness(self) -> dict[str, Any]:
@@ -197,3 +236,70 @@ class Brain:
 
     def chat_history(self, thread_id: str) -> Any:
         return self.chat_service.history(thread_id)
+
+    # ------------------------------------------------------------------ case ledger (台账)
+    def register_case(self, request: CaseCreate) -> CaseView:
+        ledger = self.ledger_service
+        return ledger.register(request, ledger.actor())
+
+    def get_case(self, request: CaseGet) -> CaseView:
+        ledger = self.ledger_service
+        return ledger.get(request, ledger.actor())
+
+    def case_event(self, request: CaseEventRequest) -> CaseView:
+        ledger = self.ledger_service
+        return ledger.event(request, ledger.actor())
+
+    def list_cases(self, request: CaseQuery) -> CasePage:
+        ledger = self.ledger_service
+        return ledger.list_cases(request, ledger.actor())
+
+    def list_alerts(self, request: AlertQuery) -> AlertPage:
+        ledger = self.ledger_service
+        return ledger.alerts(request, ledger.actor())
+
+    def ack_alert(self, request: AlertAck) -> AlertView:
+        ledger = self.ledger_service
+        return ledger.ack(request, ledger.actor())
+
+    def list_followups(self, request: FollowUpQuery) -> FollowUpPage:
+        ledger = self.ledger_service
+        return ledger.followups(request, ledger.actor())
+
+    def record_followup(self, request: FollowUpResult) -> FollowUpRecorded:
+        ledger = self.ledger_service
+        return ledger.record_followup(request, ledger.actor())
+
+    def draft_case_agreement(self, request: CaseAgreementRequest) -> CaseAgreementResult:
+        """Draft a 人民调解协议书 for a case and link it (its obligations are checked at the follow-up)."""
+        from brain.ledger.agreements import CaseAgreementResult
+
+        ledger = self.ledger_service
+        actor = ledger.actor()
+        from brain.ledger.schema import CaseGet
+
+        ledger.get(CaseGet(case_id=request.case_id), actor)  # 404 before drafting for a case one cannot see
+        draft = self.agreement_service.draft(request.request)
+        return CaseAgreementResult(draft=draft, link=ledger.link_agreement(request.case_id, draft, actor))
+
+    def import_cases(self, request: ImportRequest) -> ImportReport:
+        from brain.ledger.importer import run_import
+
+        return run_import(self.ledger_service, request, self.ledger_classifier)
+
+    def export_cases(self, request: ExportRequest) -> ExportReport:
+        from brain.ledger.exporter import run_export
+
+        ledger = self.ledger_service
+        return run_export(ledger, request, ledger.actor())
+
+    def load_demo_ledger(self, request: DemoRequest) -> DemoReport:
+        from brain.ledger.demo import load_demo
+
+        return load_demo(self.ledger_service, request, self.ledger_classifier)
+
+    def ledger_classifier(self, text: str) -> tuple[str, str | None, str, str]:
+        """(type, sub-type, risk, difficulty) by the deterministic classifier: for imports and the demo."""
+        r = self.intake_service.classify(text, mode="deterministic")
+        c = r.classification
+        return c.dispute_type or "需人工研判", c.sub_type, r.risk.level, r.risk.difficulty

@@ -135,13 +135,16 @@ class AgreementSettings(BaseModel):
 
 class LedgerSettings(BaseModel):
     url: str | None = Field(
-        default=None, description="SQLAlchemy URL; default sqlite <state_dir>/ledger.sqlite3 (WAL); or postgresql+psycopg://"
+        default=None,
+        description="SQLAlchemy URL; default sqlite <state_dir>/ledger.sqlite3 (WAL); or postgresql+psycopg://",
     )
     data_key: SecretStr = Field(
         default=SecretStr(DEFAULT_SECRET),
         description="key for personal data in the ledger (AES-GCM) and its matching hashes (HMAC)",
     )
-    timezone: str = Field(default="Asia/Shanghai", description="the centre's local time: deadlines, working days")
+    timezone: str = Field(
+        default="Asia/Shanghai", description="the centre's local time: deadlines, working days"
+    )
     places: Path = Field(default=REPO_ROOT / "configs" / "places.yaml", description="县/乡镇/村 hierarchy")
     holidays: Path = Field(default=REPO_ROOT / "configs" / "holidays.yaml", description="holiday calendar")
     followup_rules: Path = Field(
@@ -150,7 +153,9 @@ class LedgerSettings(BaseModel):
     early_warning_hours: float = Field(
         default=24, ge=0, description="red/orange cases warn this long before their deadline"
     )
-    demo: bool = Field(default=False, description="`brain serve` loads the demo ledger once into an empty ledger")
+    demo: bool = Field(
+        default=False, description="`brain serve` loads the demo ledger once into an empty ledger"
+    )
 
 
 class Settings(BaseSettings):

@@ -8,6 +8,7 @@ key cannot even learn that they exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,15 +43,15 @@ class Actor:
 LOCAL_ADMIN = Actor(id="local", role="admin", area=None, clear_ok=True)
 
 
-def current_actor() -> Actor:
+def current_actor(area_of: Callable[[str], str | None] | None = None) -> Actor:
+    """The caller of the request being handled; ``area_of`` looks up a key's area scope."""
     from brain.security import current_principal
 
     p = current_principal()
     if p is None:
         return LOCAL_ADMIN
-    return Actor(
-        id=p.key_id, role=p.role, area=getattr(p, "area", None) or None, clear_ok=p.sees_personal_data
-    )
+    area = getattr(p, "area", None) or (area_of(p.key_id) if area_of and p.key_id else None)
+    return Actor(id=p.key_id, role=p.role, area=area, clear_ok=p.sees_personal_data)
 
 
 def area_filter(actor: Actor, town_col: Any, village_col: Any) -> list[Any]:

@@ -35,13 +35,13 @@ WHAT = {"分流超时": "分流时限", "办理超时": "办理时限", "临期�
 
 
 def late_text(calendar: WorkCalendar, deadline: datetime, now: datetime) -> str:
+    """How late (or how early) in the words of a 督办 notice: hours on the first day, then working days."""
     if now < deadline:
-        hours = (deadline - now).total_seconds() / 3600
-        return f"距期限还有 {hours:.0f} 小时"
-    days = calendar.working_days_between(deadline - timedelta(days=1), now)
-    if days >= 1:
-        return f"已超期 {days} 个工作日"
-    return f"已超期 {(now - deadline).total_seconds() / 3600:.0f} 小时"
+        return f"距期限还有 {(deadline - now).total_seconds() / 3600:.0f} 小时"
+    days = calendar.working_days_between(deadline, now)
+    if now - deadline < timedelta(hours=24) or days < 1:
+        return f"已超期 {(now - deadline).total_seconds() / 3600:.0f} 小时"
+    return f"已超期 {days} 个工作日"
 
 
 def _candidates(s: Session, kind: str, now: datetime, early_hours: float) -> list[Case]:

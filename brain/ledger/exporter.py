@@ -4,17 +4,16 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy import select
 
 from brain.ledger.access import Actor
 from brain.ledger.models import Case, Party
-from brain.ledger.schema import CaseQuery
+from brain.ledger.schema import CaseQuery, ExportReport, ExportRequest
 
 if TYPE_CHECKING:
     from brain.ledger.service import LedgerService
@@ -69,7 +68,7 @@ def rows(ledger: LedgerService, q: CaseQuery, actor: Actor) -> Iterator[dict[str
         last = cases[-1].id
 
 
-def write(ledger: LedgerService, q: CaseQuery, actor: Actor, out: io.TextIOBase, fmt: str) -> int:
+def write(ledger: LedgerService, q: CaseQuery, actor: Actor, out: TextIO, fmt: str) -> int:
     n = 0
     if fmt == "csv":
         w = csv.DictWriter(out, fieldnames=list(FIELDS))
@@ -82,3 +81,14 @@ def write(ledger: LedgerService, q: CaseQuery, actor: Actor, out: io.TextIOBase,
             out.write(json.dumps(r, ensure_ascii=False) + "\n")
             n += 1
     return n
+
+
+def run_export(ledger: LedgerService, req: ExportRequest, actor: Actor) -> ExportReport:
+    import sys
+
+    if req.path == "-":
+        n = write(ledger, req.query, actor, sys.stdout, req.fmt)
+    else:
+        with open(req.path, "w", encoding="utf-8", newline="") as f:
+            n = write(ledger, req.query, actor, f, req.fmt)
+    return ExportReport(path=req.path, fmt=req.fmt, rows=n)

@@ -30,7 +30,7 @@ from sqlalchemy import insert, select, update
 from brain.errors import InputError
 from brain.ledger.models import DIFFICULTIES, RISKS, SOURCES, STATUSES, Case, CaseEvent, ImportBatch, Party
 from brain.ledger.records import party_values
-from brain.ledger.schema import ImportReport, ImportRowError, PartyIn
+from brain.ledger.schema import ImportReport, ImportRequest, ImportRowError, PartyIn
 from brain.privacy import is_valid_id_number, redact
 
 if TYPE_CHECKING:
@@ -388,15 +388,15 @@ class Importer:
         ids = allocate_ids(conn, len(items))
         for cid, i in zip(ids, items, strict=True):
             i["case"]["id"] = cid
-        conn.execute(Case.__table__.insert(), [i["case"] for i in items])
+        conn.execute(insert(Case), [i["case"] for i in items])
         vault = self.ledger.vault
         parties = [
             {"case_id": i["case"]["id"], **party_values(vault, i["party"])} for i in items if i["party"]
         ]
         if parties:
-            conn.execute(Party.__table__.insert(), parties)
+            conn.execute(insert(Party), parties)
         conn.execute(
-            CaseEvent.__table__.insert(),
+            insert(CaseEvent),
             [
                 {
                     "case_id": i["case"]["id"],
@@ -513,3 +513,13 @@ def _sha256(path: Path) -> str:
 def stderr_progress(n: int) -> None:
     sys.stderr.write(f"已处理 {n} 行\n")
     sys.stderr.flush()
+
+
+def run_import(ledger: LedgerService, req: ImportRequest, classify: ClassifyFn | None) -> ImportReport:
+    cmap, defaults = load_map(Path(req.map_file) if req.map_file else None)
+    cmap.update(req.column_map)
+    defaults.update(req.defaults)
+    importer = Importer(ledger, classify if req.classify_missing else None, workers=req.workers)
+    return importer.run(
+        Path(req.path), cmap, defaults, actor="import", progress=stderr_progress if req.progress else None
+    )

@@ -257,8 +257,16 @@ class ImportRowError(BaseModel):
 
 class ImportRequest(BaseModel):
     path: str
-    column_map: dict[str, str] = Field(default_factory=dict, description="台账字段 -> 文件列名")
-    actor: str = "import"
+    map_file: str | None = Field(
+        default=None, description="列映射 YAML：columns（台账字段: 文件列名）与 defaults"
+    )
+    column_map: dict[str, str] = Field(
+        default_factory=dict, description="台账字段 -> 文件列名（覆盖 map_file）"
+    )
+    defaults: dict[str, str] = Field(default_factory=dict)
+    classify_missing: bool = Field(default=True, description="没有纠纷类型的行用规则分类器补全")
+    workers: int = Field(default=1, ge=1, le=32, description="并行校验与脱敏的进程数")
+    progress: bool = Field(default=False, description="每写入一批在标准错误输出进度")
 
 
 class ImportReport(BaseModel):
@@ -273,8 +281,15 @@ class ImportReport(BaseModel):
 
 
 class ExportRequest(BaseModel):
+    path: str = Field(description="输出文件；“-” 为标准输出")
     query: CaseQuery = Field(default_factory=CaseQuery)
     fmt: Literal["csv", "jsonl"] = "jsonl"
+
+
+class ExportReport(BaseModel):
+    path: str
+    fmt: str
+    rows: int
 
 
 class LedgerStats(BaseModel):

@@ -98,6 +98,17 @@ class LedgerService:
             self._started = True
             return self
 
+    def actor(self) -> Actor:
+        """Who is calling: the request's principal with its key's area scope, or the local administrator."""
+        from brain.ledger.access import current_actor
+
+        if getattr(self, "_areas", None) is None:
+            from brain.security import key_store_path
+            from brain.security.areas import KeyAreas
+
+            self._areas = KeyAreas(key_store_path(self.settings))
+        return current_actor(self._areas.area)
+
     def close(self) -> None:
         with self._lock:
             if self._started and self._engine is None:
