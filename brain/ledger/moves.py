@@ -28,7 +28,8 @@ def move(
     ledger: LedgerService, s: Session, case: Case, req: CaseEventRequest, to: str, actor: Actor, now: datetime
 ) -> None:
     """Apply one allowed move inside the caller's transaction: effects, the event row, the version bump."""
-    changes: dict[str, Any] = {"status": to, "updated_at": now, "version": case.version + 1}
+    before, version = case.status, case.version  # the ORM update below refreshes ``case`` in the session
+    changes: dict[str, Any] = {"status": to, "updated_at": now, "version": version + 1}
     data: dict[str, Any] = {}
     level = None
     if req.type == "分流" and req.assignee:
@@ -45,7 +46,7 @@ def move(
         changes["archived_at"] = now
     elif req.type == "反弹":
         data["new_case"] = reopen(ledger, s, case, actor, now)
-    result = s.execute(update(Case).where(Case.id == case.id, Case.version == case.version).values(**changes))
+    result = s.execute(update(Case).where(Case.id == case.id, Case.version == version).values(**changes))
     n = cast("CursorResult[Any]", result).rowcount
     if n != 1:  # someone moved it between our read and this write
         raise MoveNotAllowedError("案件已被他人更新", where="version", hint="请刷新案件后重试")
@@ -53,7 +54,7 @@ def move(
         insert(CaseEvent).values(
             case_id=case.id,
             type=req.type,
-            from_status=case.status,
+            from_status=before,
             to_status=to,
             at=now,
             actor=actor.id,
@@ -61,7 +62,7 @@ def move(
             note=redact(req.note).text if req.note else None,
             assignee=changes.get("assignee"),
             level=level,
-            version=case.version + 1,
+            version=version + 1,
             data=data,
         )
     )
