@@ -19,7 +19,9 @@ from brain.privacy import gb11643_check_char
 from brain.service import Brain
 from brain.settings import Settings, load_settings
 from knowledge_graph.server import free_port
-from tests.support.postgres import PgServer, pg_server  # noqa: F401
+from tests.support.postgres import PgServer, pg_server
+
+__all__ = ["pg_server"]  # a fixture, re-exported for pytest_plugins
 
 ADMIN = Actor(id="test-admin", role="admin")
 EVALUATOR = Actor(id="test-eval", role="evaluator", clear_ok=False)

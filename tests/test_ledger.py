@@ -29,16 +29,7 @@ from brain.ledger.schema import (
 )
 from brain.ledger.service import LedgerService
 from brain.ledger.state_machine import MOVES, STATUSES, MoveNotAllowedError, UnknownMoveError, allowed_moves
-from tests.ledger_fixtures import (
-    ADMIN,
-    EVALUATOR,
-    Clock,
-    intake_brain,
-    ledger_settings,
-    make_ledger,
-    pg_server,
-    write_csv,
-)  # noqa: F401
+from tests.ledger_fixtures import ADMIN, EVALUATOR, Clock, write_csv
 
 NEIGHBOUR = "青石镇龙潭村村民反映：邻居建房占用我家宅基地约二十平方米，多次协商不成，请求村里调解。"
 WAGES = (
