@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from brain.cli import agreement, audit, bench, core, eval_cmd, ingest_cmd, intake, keys, kg, mcp_cmd
+from brain.cli import agreement, audit, bench, cases, core, eval_cmd, ingest_cmd, intake, keys, kg, mcp_cmd
 
 app = typer.Typer(help="枫桥智脑 命令行工具", no_args_is_help=True, add_completion=False)
 core.register(app)
@@ -17,6 +17,7 @@ app.add_typer(eval_cmd.app, name="eval", help="离线评测")
 app.add_typer(bench.app, name="bench", help="性能基准")
 app.add_typer(keys.app, name="keys", help="API 密钥管理")
 app.add_typer(audit.app, name="audit", help="审计记录导出")
+app.add_typer(cases.app, name="cases", help="矛盾纠纷台账：导入、导出、演示数据、查询、预警")
 
 
 def main() -> None:
