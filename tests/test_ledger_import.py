@@ -76,7 +76,9 @@ def test_xlsx_and_jsonl_with_a_column_map(make_ledger: Make, tmp_path: Path) -> 
     cmap, defaults = load_map(mapping)
     report = Importer(led).run(xlsx, cmap, defaults)
     assert report.rows_ok == 2 and [(e.row, e.field) for e in report.errors] == [(3, "text")]
-    types = {c.external_id: (c.type, c.source, c.place.town) for c in led.list_cases(CaseQuery(), ADMIN).items}
+    types = {
+        c.external_id: (c.type, c.source, c.place.town) for c in led.list_cases(CaseQuery(), ADMIN).items
+    }
     assert types["X3"] == ("劳动争议", "12345", "白河乡")  # alias 劳资纠纷, 热线 -> 12345, 白河 -> 白河乡
     jl = tmp_path / "ledger.jsonl"
     jl.write_text(

@@ -5,21 +5,32 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from brain.agents.intake.schema import IntakeResult
+from brain.errors import InputError
 from brain.ledger.crypto import Vault
 from brain.ledger.schema import PartyIn
 from brain.privacy import Redaction
 
+EARLIEST = datetime(1990, 1, 1)
+LATEST = datetime(2200, 1, 1)
 
-def to_local(dt: datetime, tz: str) -> datetime:
-    """A naive local time of the centre: aware times are converted, naive ones are taken as local."""
-    if dt.tzinfo is None:
-        return dt
-    return dt.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+
+def to_local(dt: datetime, tz: str, where: str = "time") -> datetime:
+    """A naive local time of the centre: aware times are converted, naive ones are taken as local. Times far
+    outside any ledger (before 1990, after 2200) are refused: deadline arithmetic would overflow on them."""
+    try:
+        local = dt if dt.tzinfo is None else dt.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    except (OverflowError, ValueError):
+        local = EARLIEST - timedelta(days=1)
+    if not EARLIEST <= local < LATEST:
+        raise InputError(
+            f"时间超出范围：{dt.isoformat()}", where=where, hint="请使用 1990 年至 2200 年之间的时间"
+        )
+    return local
 
 
 def now_local(tz: str) -> datetime:

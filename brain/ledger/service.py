@@ -147,7 +147,7 @@ class LedgerService:
             if existing is not None:
                 return self.get(CaseGet(case_id=existing), actor)
         now = self.clock()
-        received = to_local(req.received_at, self.tz) if req.received_at else now
+        received = to_local(req.received_at, self.tz, "received_at") if req.received_at else now
         if received > now + timedelta(days=1):
             raise InputError("受理时间晚于当前时间", where="received_at", hint="请核对受理时间")
         red = redact(req.text)
@@ -312,9 +312,9 @@ class LedgerService:
         if q.town:
             conds.append(Case.town == (self.places.town_name(q.town) or q.town))
         if q.since:
-            conds.append(Case.received_at >= to_local(q.since, self.tz))
+            conds.append(Case.received_at >= to_local(q.since, self.tz, "since"))
         if q.until:
-            conds.append(Case.received_at < to_local(q.until, self.tz))
+            conds.append(Case.received_at < to_local(q.until, self.tz, "until"))
         if q.overdue is not None:
             late = and_(
                 Case.status.in_(OPEN_STATUSES),

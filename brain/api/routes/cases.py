@@ -7,8 +7,9 @@ answers 409 with the allowed moves named (``details.allowed``); an unknown event
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from brain.agreements.models import AgreementRequest
@@ -34,6 +35,7 @@ from brain.ledger.schema import (
 from brain.service import Brain
 
 router = APIRouter(tags=["矛盾纠纷台账 cases"])
+Id = Annotated[int, Path(ge=1, le=2**62, description="编号")]
 
 
 class CaseEventBody(BaseModel):
@@ -104,7 +106,7 @@ async def list_cases(
 
 @router.get("/v1/cases/{case_id}", response_model=CaseView, summary="案件详情与全部事件")
 async def get_case(
-    case_id: int,
+    case_id: Id,
     request: Request,
     clear: bool = Query(False, description="返回个人信息明文（有权角色，留痕）"),
     brain: Brain = Depends(get_brain),
@@ -117,7 +119,7 @@ async def get_case(
     "/v1/cases/{case_id}/events", response_model=CaseView, summary="案件流转：分流、调处、化解、回访、归档……"
 )
 async def case_event(
-    case_id: int, body: CaseEventBody, request: Request, brain: Brain = Depends(get_brain)
+    case_id: Id, body: CaseEventBody, request: Request, brain: Brain = Depends(get_brain)
 ) -> CaseView:
     """按状态机流转案件并记一条事件；版本不一致或当前状态不允许时 409（列出允许的操作）。"""
     req = CaseEventRequest(case_id=case_id, **body.model_dump())
@@ -129,7 +131,7 @@ async def case_event(
     "/v1/cases/{case_id}/agreements", response_model=CaseAgreementResult, summary="为案件起草调解协议书并关联"
 )
 async def case_agreement(
-    case_id: int, body: AgreementRequest, request: Request, brain: Brain = Depends(get_brain)
+    case_id: Id, body: AgreementRequest, request: Request, brain: Brain = Depends(get_brain)
 ) -> CaseAgreementResult:
     req = CaseAgreementRequest(case_id=case_id, request=body)
     result: CaseAgreementResult = await run_compute(request, lambda: brain.draft_case_agreement(req))
@@ -155,7 +157,7 @@ async def list_alerts(
 
 @router.post("/v1/alerts/{alert_id}/ack", response_model=AlertView, summary="确认预警")
 async def ack_alert(
-    alert_id: int, body: AckBody, request: Request, brain: Brain = Depends(get_brain)
+    alert_id: Id, body: AckBody, request: Request, brain: Brain = Depends(get_brain)
 ) -> AlertView:
     view: AlertView = await run_compute(
         request, lambda: brain.ack_alert(AlertAck(alert_id=alert_id, note=body.note))
@@ -183,7 +185,7 @@ async def list_followups(
     summary="记录回访结果（反弹则重新立案）",
 )
 async def record_followup(
-    followup_id: int, body: OutcomeBody, request: Request, brain: Brain = Depends(get_brain)
+    followup_id: Id, body: OutcomeBody, request: Request, brain: Brain = Depends(get_brain)
 ) -> FollowUpRecorded:
     req = FollowUpResult(followup_id=followup_id, outcome=body.outcome, note=body.note)
     result: FollowUpRecorded = await run_compute(request, lambda: brain.record_followup(req))
