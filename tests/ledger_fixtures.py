@@ -13,15 +13,28 @@ from typing import Any
 
 import pytest
 
+from brain.errors import ConfigError
 from brain.ledger.access import Actor
+from brain.ledger.pgtemp import PgServer, start_temp_server
 from brain.ledger.service import LedgerService
 from brain.privacy import gb11643_check_char
 from brain.service import Brain
 from brain.settings import Settings, load_settings
 from knowledge_graph.server import free_port
-from tests.support.postgres import PgServer, pg_server
 
-__all__ = ["pg_server"]  # a fixture, re-exported for pytest_plugins
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A real PostgreSQL server for the session (skipped, with the reason, when it is not installed)."""
+    try:
+        server = start_temp_server()
+    except ConfigError as e:
+        pytest.skip(str(e))
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
 
 ADMIN = Actor(id="test-admin", role="admin")
 EVALUATOR = Actor(id="test-eval", role="evaluator", clear_ok=False)

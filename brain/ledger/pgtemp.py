@@ -1,8 +1,7 @@
-"""A real PostgreSQL server for the ledger tests, started from Debian's ``postgresql`` package (``make
-system-deps``): initdb into a temp dir owned by ``postgres`` (when running as root), pg_ctl on a free loopback
-port with its socket in that dir, stopped at the end of the session. Each test gets a fresh database.
-
-Skipped, with the reason, when the binaries are missing (install: ``apt-get install postgresql``)."""
+"""A throw-away PostgreSQL server for the ledger's tests and ``brain bench cases``, started from Debian's
+``postgresql`` package (``make system-deps``): initdb into a temp dir owned by ``postgres`` (when running as
+root), pg_ctl on a free loopback port with its socket in that dir (``fsync=off`` unless durable), stopped
+and removed by :meth:`PgServer.cleanup`. Production points ``ledger.url`` at a managed server instead."""
 
 from __future__ import annotations
 
@@ -12,12 +11,10 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
+from brain.errors import ConfigError
 from knowledge_graph.server import free_port
 
 
@@ -37,6 +34,8 @@ class PgServer:
     data: Path
     port: int
     as_postgres: bool
+    root: Path | None = None
+    durable: bool = False
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
         cmd = [str(self.bin / args[0]), *args[1:]]
@@ -46,7 +45,9 @@ class PgServer:
 
     def start(self) -> None:
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C")
-        opts = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off"
+        opts = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1"
+        if not self.durable:
+            opts += " -c fsync=off"
         self._run(
             "pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.data / "server.log"), "-w", "start"
         )
@@ -54,6 +55,11 @@ class PgServer:
     def stop(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):
             self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def cleanup(self) -> None:
+        self.stop()
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def url(self, db: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{db}"
@@ -73,23 +79,25 @@ class PgServer:
         return subprocess.run(cmd, check=True, capture_output=True, timeout=120).stdout
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
+def start_temp_server(durable: bool = False) -> PgServer:
+    """Start a server in a new temp dir (``durable``: keep fsync on, as the benchmark does); raises
+    :class:`ConfigError` when PostgreSQL is not installed."""
     binaries = pg_bin()
     if binaries is None:
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql, see make system-deps)")
+        raise ConfigError(
+            "未安装 PostgreSQL",
+            where="/usr/lib/postgresql",
+            hint="apt-get install postgresql（见 make system-deps）",
+        )
     as_postgres = os.geteuid() == 0
-    data = Path(tempfile.mkdtemp(prefix="ledger-pg-"))
+    root = Path(tempfile.mkdtemp(prefix="ledger-pg-"))
+    data = root / "data"
+    data.mkdir()
     if as_postgres:
+        shutil.chown(root, "postgres", "postgres")
         shutil.chown(data, "postgres", "postgres")
-    server = PgServer(binaries, data / "data", free_port(), as_postgres)
-    if as_postgres:
-        (data / "data").mkdir()
-        shutil.chown(data / "data", "postgres", "postgres")
-        os.chmod(data / "data", 0o700)
+        os.chmod(data, 0o700)
+    server = PgServer(binaries, data, free_port(), as_postgres, durable=durable)
+    server.root = root
     server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(data, ignore_errors=True)
+    return server
