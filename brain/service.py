@@ -15,6 +15,28 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# The ledger's request/result models are light (pydantic) and imported at run time: the UI's client reads a
+# facade method's request type from its annotation.
+from brain.ledger.schema import (
+    AlertAck,
+    AlertPage,
+    AlertQuery,
+    AlertView,
+    CaseCreate,
+    CaseEventRequest,
+    CaseGet,
+    CasePage,
+    CaseQuery,
+    CaseView,
+    ExportReport,
+    ExportRequest,
+    FollowUpPage,
+    FollowUpQuery,
+    FollowUpRecorded,
+    FollowUpResult,
+    ImportReport,
+    ImportRequest,
+)
 from brain.settings import Settings, load_settings
 from brain.types import Document, SearchRequest, SearchResponse
 
@@ -26,26 +48,6 @@ if TYPE_CHECKING:  # imported lazily at run time: each area pulls heavy librarie
     from brain.graph import GraphService
     from brain.ledger.agreements import CaseAgreementRequest, CaseAgreementResult
     from brain.ledger.demo import DemoReport, DemoRequest
-    from brain.ledger.schema import (
-        AlertAck,
-        AlertPage,
-        AlertQuery,
-        AlertView,
-        CaseCreate,
-        CaseEventRequest,
-        CaseGet,
-        CasePage,
-        CaseQuery,
-        CaseView,
-        ExportReport,
-        ExportRequest,
-        FollowUpPage,
-        FollowUpQuery,
-        FollowUpRecorded,
-        FollowUpResult,
-        ImportReport,
-        ImportRequest,
-    )
     from brain.ledger.service import LedgerService
     from brain.llm.client import LLMClient
     from brain.retrieval.service import RetrievalService
