@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, insert, not_, or_, select
+from sqlalchemy import Engine, and_, func, insert, not_, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -62,6 +62,15 @@ from brain.privacy import redact
 from brain.settings import Settings
 
 IntakeFn = Callable[[str, str | None, str], IntakeResult]
+
+
+def _cursor(value: str) -> tuple[datetime, int]:
+    """The list's cursor: ``<received_at ISO>|<id>`` of the last case of the previous page."""
+    try:
+        at, last = value.rsplit("|", 1)
+        return datetime.fromisoformat(at), int(last)
+    except ValueError:
+        raise InputError("分页游标无效", where="cursor", hint="使用上一页返回的 next_cursor") from None
 
 
 class LedgerService:
@@ -284,21 +293,15 @@ class LedgerService:
         now = self.clock()
         stmt = select(Case).where(*self.conditions(q, actor, now))
         if q.cursor:
-            try:
-                stmt = stmt.where(Case.id < int(q.cursor))
-            except ValueError:
-                raise InputError(
-                    "分页游标无效", where="cursor", hint="使用上一页返回的 next_cursor"
-                ) from None
-        stmt = stmt.order_by(Case.id.desc()).limit(q.limit + 1)
+            at, last = _cursor(q.cursor)
+            stmt = stmt.where(tuple_(Case.received_at, Case.id) < tuple_(at, last))
+        stmt = stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(q.limit + 1)
         with self.tx(write=False) as s:
             rows = list(s.scalars(stmt))
         more = len(rows) > q.limit
         rows = rows[: q.limit]
-        return CasePage(
-            items=[views.summary(c, now) for c in rows],
-            next_cursor=str(rows[-1].id) if more and rows else None,
-        )
+        cursor = f"{rows[-1].received_at.isoformat()}|{rows[-1].id}" if more and rows else None
+        return CasePage(items=[views.summary(c, now) for c in rows], next_cursor=cursor)
 
     def conditions(self, q: CaseQuery, actor: Actor, now: datetime) -> list[Any]:
         """The WHERE conditions of a case query (also used by export), area scope included."""
