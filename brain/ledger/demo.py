@@ -10,7 +10,7 @@ Planted patterns, documented so the analysis can be checked against them (``Demo
 * hot spots: 征地拆迁纠纷 three times as likely in 青石镇, 劳动争议 in 安平街道 (industrial park), 物业纠纷 in 城关镇;
 * a 苗头 burst: 30 extra 征地拆迁纠纷 in 青石镇龙潭村 in the last 21 days;
 * a 群体性 sign: 12 workers against one company (the same counterparty) in 安平街道 in the last 10 days;
-* 重复访: 60 people each appear in 3–6 cases through different channels.
+* 重复访: up to 60 people (one per 330 cases) each appear in 3–6 cases through different channels.
 Status by age: older cases are mostly 已归档 (about 88% 化解), recent ones still open, some past their due date.
 """
 
@@ -165,28 +165,23 @@ class _Generator:
         for i in range(n):
             town, village = rnd.choice(places)
             d = self._day()
-            self._add(
-                town,
-                village,
-                d,
-                self._type(town, d),
-                rnd.choices(sources, sw)[0],
-                repeat=rnd.random() < 0.012,
-            )
+            self._add(town, village, d, self._type(town, d), rnd.choices(sources, sw)[0])
             if i < 30:  # the 苗头 burst
-                self._add(
-                    "青石镇", "龙潭村", self.end - timedelta(days=rnd.randrange(21)), "征地拆迁纠纷", "网格员"
-                )
+                d = self.end - timedelta(days=rnd.randrange(21))
+                self._add("青石镇", "龙潭村", d, "征地拆迁纠纷", "网格员")
             if i < 12:  # the 群体性 sign: several workers, one company
                 v = rnd.choice(self.led.places.towns["安平街道"])
-                self._add(
-                    "安平街道",
-                    v,
-                    self.end - timedelta(days=rnd.randrange(10)),
-                    "劳动争议",
-                    "来访",
-                    company=True,
-                )
+                d = self.end - timedelta(days=rnd.randrange(10))
+                self._add("安平街道", v, d, "劳动争议", "来访", company=True)
+        # 重复访: the same people through several channels, about one case in 100
+        people = self.repeaters[: max(3, min(len(self.repeaters), n // 330))]
+        self.planted["repeat_people"] = len(people)
+        for person in people:
+            town, village = rnd.choice(places)
+            type_ = self._type(town, self.end)
+            for src in rnd.sample(sources, rnd.randint(3, 6)):
+                d = self.end - timedelta(days=rnd.randrange(min(self.days, 365)))
+                self._add(town, village, d, type_, src, person=person)
 
     def _add(
         self,
@@ -195,8 +190,8 @@ class _Generator:
         d: date,
         type_: str,
         source: str,
-        repeat: bool = False,
         company: bool = False,
+        person: PartyIn | None = None,
     ) -> None:
         rnd = self.rnd
         pool = self.texts.by_type.get(type_) or self.texts.by_type[rnd.choice(self.texts.types)]
@@ -204,7 +199,7 @@ class _Generator:
         at = datetime.combine(d, datetime.min.time()) + timedelta(minutes=rnd.randint(8 * 60, 18 * 60))
         if at > self.now:
             at = self.now - timedelta(hours=1)
-        person = rnd.choice(self.repeaters) if repeat else _person(rnd)
+        person = person or _person(rnd)
         parties = [person]
         if company:
             parties.append(PartyIn(role="被申请人", name=self.planted["group"]["counterparty"]))
