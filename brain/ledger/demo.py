@@ -316,7 +316,11 @@ class _Generator:
                         "text_mapping_enc": led.vault.encrypt(json.dumps(red.mapping, ensure_ascii=False))
                         if red.mapping
                         else None,
-                        "intake": {"mode": "deterministic", "demo": True},
+                        "intake": {
+                            "mode": "deterministic",
+                            "demo": True,
+                            "deadline_source": led.deadlines.rule_for(it["diff"]).source,
+                        },
                         "resolved_at": resolved,
                         "archived_at": story[-1][3] if status == "已归档" else None,
                         "reopened_from": None,
