@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, insert, not_, or_, select, tuple_
+from sqlalchemy import Engine, and_, insert, not_, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -95,8 +95,12 @@ class LedgerService:
         with self._lock:
             if self._started:
                 return self
+            from zoneinfo import ZoneInfo
+
+            from brain.ledger import schema
             from brain.ledger.db import ledger_url, make_engine, migrate
 
+            schema.LOCAL_TZ = ZoneInfo(self.tz)  # one centre per process: its offset on every time sent out
             self.engine = self._engine or make_engine(ledger_url(self.settings))
             migrate(self.engine)
             self.vault = Vault(self.settings.ledger.data_key.get_secret_value())
@@ -340,15 +344,6 @@ class LedgerService:
             )
             conds.append(late if q.overdue else not_(late))
         return conds
-
-    def count(self, q: CaseQuery, actor: Actor) -> int:
-        with self.tx(write=False) as s:
-            return int(
-                s.scalar(
-                    select(func.count()).select_from(Case).where(*self.conditions(q, actor, self.clock()))
-                )
-                or 0
-            )
 
     # ------------------------------------------------------------------ events
     def event(self, req: CaseEventRequest, actor: Actor) -> CaseView:
