@@ -135,7 +135,7 @@ def list_queries(led: LedgerService, n: int, seed: int = 2) -> list[float]:
         lambda: CaseQuery(village=rnd.choice(led.places.all_villages())[1]),
         lambda: CaseQuery(overdue=True, town=rnd.choice(towns)),
         lambda: CaseQuery(since=datetime(2025, rnd.randint(1, 12), 1), until=datetime(2026, 1, 1), risk="红"),
-        lambda: CaseQuery(status="调处中", cursor=str(rnd.randint(100_000, 900_000))),
+        lambda: CaseQuery(status="调处中", cursor=f"2025-{rnd.randint(1, 12):02d}-01T00:00:00|{2**62}"),
     ]
     qs = [rnd.choice(mixes)() for _ in range(n)]
     for q in qs[:20]:
