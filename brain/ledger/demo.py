@@ -43,7 +43,11 @@ SOURCES = {"来访": 30, "12345": 25, "网格员": 18, "来电": 10, "警情": 8
 TOWN_BIAS = {"青石镇": {"征地拆迁纠纷": 3.0}, "安平街道": {"劳动争议": 3.0}, "城关镇": {"物业纠纷": 3.0}}
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "建国军华明伟芳娟敏静丽强磊洋艳勇杰娜涛超秀英霞平刚桂兰玉梅红春燕文辉志宏海波鹏飞宇浩凤琴"
-LEVEL_BODY = {"村": "村（居）民调解委员会", "乡镇": "乡镇人民调解委员会", "县": "县矛盾纠纷多元化解中心"}
+LEVEL_BODY = {
+    "村": "{village}人民调解委员会",
+    "乡镇": "{town}人民调解委员会",
+    "县": "{county}矛盾纠纷多元化解中心",
+}
 
 
 class DemoRequest(BaseModel):
@@ -304,9 +308,9 @@ class _Generator:
                         "risk": it["risk"],
                         "difficulty": it["diff"],
                         "level": level,
-                        "assignee": f"{it['town']}{LEVEL_BODY[level]}"
-                        if level != "村"
-                        else f"{it['village']}{LEVEL_BODY['村']}",
+                        "assignee": LEVEL_BODY[level].format(
+                            village=it["village"], town=it["town"], county=led.places.county
+                        ),
                         "channel": None,
                         "status": status,
                         "routing_due_at": led.deadlines.routing_due(it["at"]),

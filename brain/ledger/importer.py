@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from sqlalchemy import insert, select, update
 
+from brain.agents.intake.schema import ABSTAIN_LABEL
 from brain.errors import InputError
 from brain.ledger.models import DIFFICULTIES, RISKS, SOURCES, STATUSES, Case, CaseEvent, ImportBatch, Party
 from brain.ledger.records import party_values
@@ -245,8 +246,8 @@ class Importer:
         if raw_type is None and self.classify is not None:
             t, sub, r, d = self.classify(text)
             return t, _s(get("subtype")) or sub, risk or r, difficulty or d
-        if raw_type is None:
-            type_, subtype = "需人工研判", None
+        if raw_type is None or raw_type == ABSTAIN_LABEL:
+            type_, subtype = ABSTAIN_LABEL, None
         elif raw_type in self.types:
             type_, subtype = self.types[raw_type]
         else:
