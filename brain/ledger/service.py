@@ -8,6 +8,7 @@ change appends a ``case_events`` row in the same transaction that moves the case
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ from brain.ledger.records import (
     intake_summary,
     mapping_blob,
     now_local,
+    parse_cursor,
     parties_from_text,
     party_values,
     to_local,
@@ -61,16 +63,8 @@ from brain.ledger.state_machine import MoveNotAllowedError, apply
 from brain.privacy import redact
 from brain.settings import Settings
 
+log = logging.getLogger(__name__)
 IntakeFn = Callable[[str, str | None, str], IntakeResult]
-
-
-def _cursor(value: str) -> tuple[datetime, int]:
-    """The list's cursor: ``<received_at ISO>|<id>`` of the last case of the previous page."""
-    try:
-        at, last = value.rsplit("|", 1)
-        return datetime.fromisoformat(at), int(last)
-    except ValueError:
-        raise InputError("分页游标无效", where="cursor", hint="使用上一页返回的 next_cursor") from None
 
 
 class LedgerService:
@@ -105,6 +99,11 @@ class LedgerService:
             migrate(self.engine)
             self.vault = Vault(self.settings.ledger.data_key.get_secret_value())
             self.calendar = WorkCalendar.load(self.settings.ledger.holidays)
+            missing = [y for y in (self.clock().year, self.clock().year + 1) if y not in self.calendar.years]
+            if missing:
+                log.warning(
+                    "holiday calendar %s lacks %s: weekends only", self.settings.ledger.holidays, missing
+                )
             self.deadlines = Deadlines.load(self.calendar)
             self.places = Places.load(self.settings.ledger.places)
             self.followup_rules = followups_mod.FollowUpRules.load(self.settings.ledger.followup_rules)
@@ -306,7 +305,7 @@ class LedgerService:
         now = self.clock()
         stmt = select(Case).where(*self.conditions(q, actor, now))
         if q.cursor:
-            at, last = _cursor(q.cursor)
+            at, last = parse_cursor(q.cursor)
             stmt = stmt.where(tuple_(Case.received_at, Case.id) < tuple_(at, last))
         stmt = stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(q.limit + 1)
         with self.tx(write=False) as s:
