@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from brain.ledger.importer import allocate_ids
+from brain.ledger.importer import allocate_ids, bulk_insert
 from brain.ledger.models import Case, CaseEvent, FollowUp, Party
 from brain.ledger.records import party_values
 from brain.ledger.schema import PartyIn
@@ -378,5 +378,5 @@ class _Generator:
                         )
             for table, rows in ((Case, cases), (Party, parties), (CaseEvent, events), (FollowUp, fus)):
                 for i in range(0, len(rows), 5000):
-                    conn.execute(insert(table), rows[i : i + 5000])
+                    bulk_insert(conn, table, rows[i : i + 5000])
         return {"cases": len(cases), "events": len(events), "parties": len(parties), "followups": len(fus)}

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from sqlalchemy import insert, select, update
+from sqlalchemy import JSON, insert, select, update
 
 from brain.agents.intake.schema import ABSTAIN_LABEL
 from brain.errors import InputError
@@ -280,15 +280,16 @@ class Importer:
         ids = allocate_ids(conn, len(items))
         for cid, i in zip(ids, items, strict=True):
             i["case"]["id"] = cid
-        conn.execute(insert(Case), [i["case"] for i in items])
+        bulk_insert(conn, Case, [i["case"] for i in items])
         vault = self.ledger.vault
         parties = [
             {"case_id": i["case"]["id"], **party_values(vault, i["party"])} for i in items if i["party"]
         ]
         if parties:
-            conn.execute(insert(Party), parties)
-        conn.execute(
-            insert(CaseEvent),
+            bulk_insert(conn, Party, parties)
+        bulk_insert(
+            conn,
+            CaseEvent,
             [
                 {
                     "case_id": i["case"]["id"],
@@ -308,6 +309,23 @@ class Importer:
             ],
         )
         return len(ids)
+
+
+def bulk_insert(conn: Any, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows in the caller's transaction: COPY on PostgreSQL (several times faster than
+    multi-row INSERTs), executemany elsewhere. Every row must have the same keys."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(model), rows)
+        return
+    table = model.__table__
+    cols = list(rows[0])
+    json_cols = {c for c in cols if isinstance(table.c[c].type, JSON)}
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
+        for r in rows:
+            copy.write_row([json.dumps(r[c], ensure_ascii=False) if c in json_cols else r[c] for c in cols])
 
 
 def allocate_ids(conn: Any, n: int) -> list[int]:
