@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from brain.agents.intake.schema import IntakeRequest
 from brain.errors import ConfigError
 from brain.ledger.access import Actor
 from brain.ledger.pgtemp import PgServer, start_temp_server
@@ -90,7 +91,9 @@ def make_ledger(ledger_settings: Settings, intake_brain: Brain) -> Iterator[Call
     made: list[LedgerService] = []
 
     def run_intake(text: str, source: str | None, level: str) -> Any:
-        return intake_brain.intake_service.run(text, source=source, level=level, precedents=False)
+        return intake_brain.intake_service.run(
+            IntakeRequest(text=text, source=source, level=level, precedents=False)
+        )
 
     def make(clock: Callable[[], datetime] | None = None) -> LedgerService:
         svc = LedgerService(ledger_settings, run_intake, clock=clock).start()

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from brain.ledger.demo import DemoRequest
 from brain.ledger.models import Case, CaseEvent, Party
+from brain.ledger.schema import DemoRequest
 from brain.ledger.state_machine import MOVES
 from brain.service import Brain
 from brain.settings import load_settings

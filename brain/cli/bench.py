@@ -86,7 +86,7 @@ def kg(
     """知识图谱：冷启动与加载时间；各命名查询经 Bolt 的 p50/p99、服务端耗时、经 GraphService 缓存的耗时，RETURN 1 为同场基线。"""
     from brain.graph import GraphService
     from brain.settings import load_settings
-    from knowledge_graph.bench import format_table, run
+    from eval.bench_kg import format_table, run
 
     corpus = load_settings(profile).data_dir / "corpus"
 
@@ -141,7 +141,7 @@ def cases(
     """台账性能：登记（含研判）、百万级筛选列表、导入速度；SQLite 与 PostgreSQL 各自以 SELECT 1 为基线。"""
     import tempfile
 
-    from brain.agents.intake.schema import IntakeResult
+    from brain.agents.intake.schema import IntakeRequest, IntakeResult
     from brain.ledger.bench import format_table, run_backend
     from brain.ledger.pgtemp import start_temp_server
     from brain.service import Brain
@@ -153,7 +153,7 @@ def cases(
     intake = brain.intake_service.warm()
 
     def run_intake(text: str, source: str | None, level: str) -> IntakeResult:
-        return intake.run(text, source=source, level=level, precedents=False)
+        return intake.run(IntakeRequest(text=text, source=source, level=level, precedents=False))
 
     rows = []
     server = None

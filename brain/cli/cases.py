@@ -77,7 +77,7 @@ def demo_cmd(
     profile: str | None = ProfileOption,
 ) -> None:
     """生成演示台账（虚构的清溪县，约两年、两万件）；台账非空时默认跳过。"""
-    from brain.ledger.demo import DemoRequest
+    from brain.ledger.schema import DemoRequest
 
     with brain_session(profile) as brain:
         report = brain.load_demo_ledger(DemoRequest(cases=cases, seed=seed, if_empty=not force))

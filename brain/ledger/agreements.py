@@ -6,27 +6,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
 from sqlalchemy import insert
 
-from brain.agreements.models import Agreement, AgreementDraft, AgreementRequest
+from brain.agreements.models import Agreement, AgreementDraft
 from brain.ledger.access import Actor
 from brain.ledger.followups import schedule
 from brain.ledger.schema import AgreementLink, CaseEventRequest
 from brain.privacy import redact
 
 if TYPE_CHECKING:
-    from brain.ledger.service import LedgerService
-
-
-class CaseAgreementRequest(BaseModel):
-    case_id: int = Field(default=0, description="案件编号（HTTP 中取自路径）")
-    request: AgreementRequest
-
-
-class CaseAgreementResult(BaseModel):
-    draft: AgreementDraft
-    link: AgreementLink
+    from brain.ledger.ports import Ledger
 
 
 def obligations_of(agreement: Agreement) -> list[dict[str, Any]]:
@@ -54,7 +43,7 @@ def obligations_of(agreement: Agreement) -> list[dict[str, Any]]:
     return out
 
 
-def link(ledger: LedgerService, case_id: int, draft: AgreementDraft, actor: Actor) -> AgreementLink:
+def link(ledger: Ledger, case_id: int, draft: AgreementDraft, actor: Actor) -> AgreementLink:
     from brain.ledger.models import Case, CaseAgreement
 
     now = ledger.clock()

@@ -29,7 +29,7 @@ from brain.ledger.schema import AlertAck, AlertPage, AlertQuery, AlertView
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from brain.ledger.service import LedgerService
+    from brain.ledger.ports import Ledger
 
 WHAT = {"分流超时": "分流时限", "办理超时": "办理时限", "临期预警": "办理时限"}
 
@@ -62,7 +62,7 @@ def _candidates(s: Session, kind: str, now: datetime, early_hours: float) -> lis
     return list(s.scalars(select(Case).where(*conds, ~seen).order_by(Case.id)))
 
 
-def scan(ledger: LedgerService, now: datetime | None = None) -> int:
+def scan(ledger: Ledger, now: datetime | None = None) -> int:
     """Raise the alerts that are due and not raised yet; returns how many were raised."""
     now = now or ledger.clock()
     raised = 0
@@ -116,7 +116,7 @@ def view(a: Alert, calendar: WorkCalendar, now: datetime) -> AlertView:
     )
 
 
-def list_alerts(ledger: LedgerService, q: AlertQuery, actor: Actor) -> AlertPage:
+def list_alerts(ledger: Ledger, q: AlertQuery, actor: Actor) -> AlertPage:
     now = ledger.clock()
     scan(ledger, now)
     conds: list[Any] = area_filter(actor, Alert.town, Alert.village)
@@ -138,7 +138,7 @@ def list_alerts(ledger: LedgerService, q: AlertQuery, actor: Actor) -> AlertPage
     )
 
 
-def ack(ledger: LedgerService, req: AlertAck, actor: Actor) -> AlertView:
+def ack(ledger: Ledger, req: AlertAck, actor: Actor) -> AlertView:
     now = ledger.clock()
     with ledger.tx() as s:
         a = s.get(Alert, req.alert_id)

@@ -25,17 +25,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from brain.ledger.importer import allocate_ids, bulk_insert
 from brain.ledger.models import Case, CaseEvent, FollowUp, Party
 from brain.ledger.records import party_values
-from brain.ledger.schema import PartyIn
+from brain.ledger.schema import DemoReport, DemoRequest, PartyIn
 from brain.privacy import gb11643_check_char, redact
 
 if TYPE_CHECKING:
-    from brain.ledger.service import LedgerService
+    from brain.ledger.ports import Ledger
 
 TEXTS = Path(__file__).resolve().parents[2] / "data" / "ledger_demo" / "texts.jsonl.gz"
 ClassifyFn = Callable[[str], tuple[str, str | None, str, str]]
@@ -48,25 +47,6 @@ LEVEL_BODY = {
     "乡镇": "{town}人民调解委员会",
     "县": "{county}矛盾纠纷多元化解中心",
 }
-
-
-class DemoRequest(BaseModel):
-    cases: int = Field(default=20_000, ge=10, le=2_000_000)
-    seed: int = 7
-    end: date | None = Field(default=None, description="最后一天；缺省为今天")
-    days: int = Field(default=730, ge=30, le=3650)
-    if_empty: bool = Field(default=True, description="台账已有案件时不再生成")
-
-
-class DemoReport(BaseModel):
-    loaded: bool
-    cases: int = 0
-    events: int = 0
-    parties: int = 0
-    followups: int = 0
-    took_s: float = 0.0
-    planted: dict[str, Any] = Field(default_factory=dict)
-    message: str = ""
 
 
 def _id_number(rnd: random.Random, born: date) -> str:
@@ -100,7 +80,7 @@ class _Texts:
         return hit
 
 
-def load_demo(ledger: LedgerService, req: DemoRequest, classify: ClassifyFn) -> DemoReport:
+def load_demo(ledger: Ledger, req: DemoRequest, classify: ClassifyFn) -> DemoReport:
     t0 = time.perf_counter()
     led = ledger.start()
     with led.tx(write=False) as s:
@@ -124,9 +104,7 @@ def load_demo(ledger: LedgerService, req: DemoRequest, classify: ClassifyFn) -> 
 
 
 class _Generator:
-    def __init__(
-        self, led: LedgerService, rnd: random.Random, texts: _Texts, end: date, days: int, now: datetime
-    ):
+    def __init__(self, led: Ledger, rnd: random.Random, texts: _Texts, end: date, days: int, now: datetime):
         self.led, self.rnd, self.texts, self.end, self.days, self.now = led, rnd, texts, end, days, now
         self.items: list[dict[str, Any]] = []
         self.repeaters = [_person(rnd) for _ in range(60)]

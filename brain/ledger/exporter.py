@@ -16,7 +16,7 @@ from brain.ledger.models import Case, Party
 from brain.ledger.schema import CaseQuery, ExportReport, ExportRequest
 
 if TYPE_CHECKING:
-    from brain.ledger.service import LedgerService
+    from brain.ledger.ports import Ledger
 
 FIELDS = (
     "id",
@@ -43,7 +43,7 @@ FIELDS = (
 BATCH = 1000
 
 
-def rows(ledger: LedgerService, q: CaseQuery, actor: Actor) -> Iterator[dict[str, Any]]:
+def rows(ledger: Ledger, q: CaseQuery, actor: Actor) -> Iterator[dict[str, Any]]:
     now = ledger.clock()
     conds = ledger.conditions(q, actor, now)
     last: int | None = None
@@ -68,7 +68,7 @@ def rows(ledger: LedgerService, q: CaseQuery, actor: Actor) -> Iterator[dict[str
         last = cases[-1].id
 
 
-def write(ledger: LedgerService, q: CaseQuery, actor: Actor, out: TextIO, fmt: str) -> int:
+def write(ledger: Ledger, q: CaseQuery, actor: Actor, out: TextIO, fmt: str) -> int:
     n = 0
     if fmt == "csv":
         w = csv.DictWriter(out, fieldnames=list(FIELDS))
@@ -83,7 +83,7 @@ def write(ledger: LedgerService, q: CaseQuery, actor: Actor, out: TextIO, fmt: s
     return n
 
 
-def run_export(ledger: LedgerService, req: ExportRequest, actor: Actor) -> ExportReport:
+def run_export(ledger: Ledger, req: ExportRequest, actor: Actor) -> ExportReport:
     import sys
 
     if req.path == "-":

@@ -32,7 +32,7 @@ from brain.ledger.schema import ImportReport, ImportRequest, ImportRowError, Par
 from brain.privacy import is_valid_id_number, redact
 
 if TYPE_CHECKING:
-    from brain.ledger.service import LedgerService
+    from brain.ledger.ports import Ledger
 
 CHUNK = 2000
 SOURCE_ALIASES = {"诉前": "诉情", "信访": "访情", "电话": "来电", "热线": "12345", "转办": "上级转办"}
@@ -40,7 +40,7 @@ ClassifyFn = Callable[[str], tuple[str, str | None, str, str]]  # text -> (type,
 
 
 class Importer:
-    def __init__(self, ledger: LedgerService, classify: ClassifyFn | None = None, workers: int = 1) -> None:
+    def __init__(self, ledger: Ledger, classify: ClassifyFn | None = None, workers: int = 1) -> None:
         self.ledger = ledger
         self.classify = classify
         self.workers = workers
@@ -380,7 +380,7 @@ def stderr_progress(n: int) -> None:
     sys.stderr.flush()
 
 
-def run_import(ledger: LedgerService, req: ImportRequest, classify: ClassifyFn | None) -> ImportReport:
+def run_import(ledger: Ledger, req: ImportRequest, classify: ClassifyFn | None) -> ImportReport:
     cmap, defaults = load_map(Path(req.map_file) if req.map_file else None)
     cmap.update(req.column_map)
     defaults.update(req.defaults)

@@ -21,11 +21,11 @@ if TYPE_CHECKING:
     from sqlalchemy import CursorResult
     from sqlalchemy.orm import Session
 
-    from brain.ledger.service import LedgerService
+    from brain.ledger.ports import Ledger
 
 
 def move(
-    ledger: LedgerService, s: Session, case: Case, req: CaseEventRequest, to: str, actor: Actor, now: datetime
+    ledger: Ledger, s: Session, case: Case, req: CaseEventRequest, to: str, actor: Actor, now: datetime
 ) -> None:
     """Apply one allowed move inside the caller's transaction: effects, the event row, the version bump."""
     before, version = case.status, case.version  # the ORM update below refreshes ``case`` in the session
@@ -70,7 +70,7 @@ def move(
         schedule(s, ledger, case.id, now)
 
 
-def reopen(ledger: LedgerService, s: Session, case: Case, actor: Actor, now: datetime) -> int:
+def reopen(ledger: Ledger, s: Session, case: Case, actor: Actor, now: datetime) -> int:
     """反弹: a new case in 登记, linked by ``reopened_from``, same place, type and parties (their encrypted
     values and hashes copied), one risk colour higher, with fresh deadlines from now."""
     higher = {"蓝": "黄", "黄": "橙", "橙": "红", "红": "红"}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, PlainSerializer, field_validator
 from pydantic_core import PydanticCustomError
 
+from brain.agreements.models import AgreementDraft, AgreementRequest
 from brain.privacy import is_valid_id_number
 
 
@@ -307,3 +308,32 @@ class LedgerStats(BaseModel):
     overdue: int
     alerts_open: int
     followups_due: int
+
+
+class DemoRequest(BaseModel):
+    cases: int = Field(default=20_000, ge=10, le=2_000_000)
+    seed: int = 7
+    end: date | None = Field(default=None, description="最后一天；缺省为今天")
+    days: int = Field(default=730, ge=30, le=3650)
+    if_empty: bool = Field(default=True, description="台账已有案件时不再生成")
+
+
+class DemoReport(BaseModel):
+    loaded: bool
+    cases: int = 0
+    events: int = 0
+    parties: int = 0
+    followups: int = 0
+    took_s: float = 0.0
+    planted: dict[str, Any] = Field(default_factory=dict)
+    message: str = ""
+
+
+class CaseAgreementRequest(BaseModel):
+    case_id: int = Field(default=0, description="案件编号（HTTP 中取自路径）")
+    request: AgreementRequest
+
+
+class CaseAgreementResult(BaseModel):
+    draft: AgreementDraft
+    link: AgreementLink

@@ -40,6 +40,7 @@ from brain.ledger.records import (
     party_values,
     to_local,
 )
+from brain.ledger.rules import FollowUpRules
 from brain.ledger.schema import (
     AgreementLink,
     AlertAck,
@@ -106,7 +107,7 @@ class LedgerService:
                 )
             self.deadlines = Deadlines.load(self.calendar)
             self.places = Places.load(self.settings.ledger.places)
-            self.followup_rules = followups_mod.FollowUpRules.load(self.settings.ledger.followup_rules)
+            self.followup_rules = FollowUpRules.load(self.settings.ledger.followup_rules)
             self._started = True
             return self
 

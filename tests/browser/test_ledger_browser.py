@@ -10,7 +10,7 @@ from datetime import date
 import httpx
 import pytest
 
-from brain.ledger.demo import DemoRequest
+from brain.ledger.schema import DemoRequest
 from brain.service import Brain
 from brain.settings import load_settings
 from tests.browser.live_server import live_server

@@ -14,12 +14,13 @@ from pydantic import BaseModel, Field
 
 from brain.agreements.models import AgreementRequest
 from brain.api.deps import get_brain, run_compute
-from brain.ledger.agreements import CaseAgreementRequest, CaseAgreementResult
 from brain.ledger.schema import (
     AlertAck,
     AlertPage,
     AlertQuery,
     AlertView,
+    CaseAgreementRequest,
+    CaseAgreementResult,
     CaseCreate,
     CaseEventRequest,
     CaseGet,

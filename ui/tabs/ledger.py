@@ -84,7 +84,7 @@ def render_alerts(page: dict[str, Any]) -> str:
     return "\n".join(f"- **{a['kind']}** {html.escape(a['message'])}" for a in items[:20])
 
 
-def ledger_tab(client: BrainClient) -> None:
+def build(client: BrainClient) -> None:
     with gr.Row():
         status = gr.Dropdown(STATUSES, value="", label="状态", elem_id="ledger-status")
         town = gr.Textbox(label="乡镇", elem_id="ledger-town")
