@@ -102,6 +102,7 @@ def summarise(scored: list[dict[str, Any]]) -> dict[str, float | int | None]:
 
 
 def run_suite(brain: Any, data: Path, *, as_json: bool = False, report: Path | None = None) -> dict[str, Any]:
+    from brain.agents.intake.schema import ClassifyRequest
     from brain.agents.intake.taxonomy import load_risk_rules
 
     loaded = load_jsonl(data, RiskCase)
@@ -113,7 +114,7 @@ def run_suite(brain: Any, data: Path, *, as_json: bool = False, report: Path | N
     for case in loaded.cases:
         started = time.perf_counter()
         try:
-            risk = brain.classify(case.text).risk
+            risk = brain.classify(ClassifyRequest(text=case.text)).risk
         except Exception as e:  # one unusable case must not end the evaluator's run
             failures.append(f"{case.id}：{e}")
             continue

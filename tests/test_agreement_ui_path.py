@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import types
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ PARTIES = [{"role": "申请人", "name": "刘淑芬"}, {"role": "被申请人", 
 @pytest.fixture
 def service(tmp_path: Path) -> AgreementService:
     settings = load_settings("test", state_dir=str(tmp_path))
-    return AgreementService(types.SimpleNamespace(settings=settings, llm=None))  # type: ignore[arg-type]
+    return AgreementService(settings, llm=None)
 
 
 def test_ui_terms_and_terms_text_agree(service: AgreementService) -> None:
