@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from brain.agents.intake import extract as extract_mod
 from brain.agents.intake import risk as risk_mod
-from brain.agents.intake.classifier import KeywordClassifier, TfidfClassifier
+from brain.agents.intake.decide import TypeDecider
+from brain.agents.intake.guard import strip_instructions
 from brain.agents.intake.routing import RoutePlanner
 from brain.agents.intake.schema import (
     ABSTAIN_LABEL,
-    Candidate,
     Classification,
     ClassifyResult,
     Facts,
@@ -41,10 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODEL_DIR = Path(__file__).resolve().parents[3] / "data" / "models" / "intake_classifier"
-SUBTYPE_MIN = 0.5  # a sub-type is named only when the sub-type model is this sure within the parent
 MAX_TEXT = 20_000
-DEFAULT_THRESHOLD = 0.35  # for a model trained without a tuned threshold
-MIN_EVIDENCE = 4  # known multi-character n-grams below which a text is treated as carrying no content
 
 
 class IntakeService:
@@ -65,11 +62,10 @@ class IntakeService:
 
             self.tax: TaxonomyIndex = load_taxonomy(self.seed_dir)
             self.rules = load_risk_rules(self.seed_dir)
-            self.keywords = KeywordClassifier(self.tax.types)
-            self.top = TfidfClassifier.load(
-                self.model_dir / "level1", KeywordClassifier(self.tax.types, roll_up=True)
+            self.decider = TypeDecider.load(
+                self.model_dir, self.tax, threshold=self.settings.intake.abstain_threshold
             )
-            self.sub = TfidfClassifier.load(self.model_dir / "level2", self.keywords)
+            self.keywords = self.decider.keywords
             self.graph = build_graph()
             self.planner = RoutePlanner(lambda: self.brain.graph, self.seed_dir)
             self._loaded = True
@@ -78,10 +74,7 @@ class IntakeService:
     @property
     def threshold(self) -> float:
         """The abstention threshold: the setting when given, else the one tuned with the shipped model."""
-        given = self.settings.intake.abstain_threshold
-        return (
-            given if given is not None else float(self.top.meta.get("abstain_threshold", DEFAULT_THRESHOLD))
-        )
+        return self.decider.threshold
 
     # ------------------------------------------------------------------ facade operations
     def run(
@@ -149,54 +142,7 @@ class IntakeService:
 
     # ------------------------------------------------------------------ steps (called by the graph's nodes)
     def classify_deterministic(self, text: str) -> Classification:
-        pred = self.top.predict(text)
-        (label, p), *_ = pred.top(1)
-        threshold = self.threshold
-        matched = self.keywords.matches(text)
-        kw_terms = [k for name, ks in matched.items() if self.tax.top(name) == label for k in ks][:8]
-        reasons = [f"字符 n-gram 分类器（温度校准）：{label} 概率 {p:.2f}"]
-        if kw_terms:
-            reasons.append(f"命中分类体系关键词：{'、'.join(kw_terms)}")
-        candidates = [Candidate(dispute_type=c, probability=round(q, 4)) for c, q in pred.top(3)]
-        evidence = self.top.evidence(text)
-        if evidence < MIN_EVIDENCE and not matched:
-            reasons.append("文本中几乎没有可识别的纠纷描述（已知词片段不足），不作猜测")
-            p = min(p, threshold / 2)
-        if p < threshold:
-            reasons.append(f"最高概率 {p:.2f} 低于阈值 {threshold:.2f}，不作猜测")
-            return Classification(
-                label=ABSTAIN_LABEL,
-                dispute_type=None,
-                confidence=round(p, 4),
-                abstained=True,
-                candidates=candidates,
-                matched_keywords=kw_terms,
-                reasons=reasons,
-            )
-        sub = self._sub_type(text, label)
-        if sub:
-            reasons.append(f"子类型：{sub}")
-        return Classification(
-            label=label,
-            dispute_type=label,
-            sub_type=sub,
-            confidence=round(p, 4),
-            abstained=False,
-            candidates=candidates,
-            matched_keywords=kw_terms,
-            reasons=reasons,
-        )
-
-    def _sub_type(self, text: str, parent: str) -> str | None:
-        children = set(self.tax.children(parent))
-        if not children:
-            return None
-        probs = {c: q for c, q in self.sub.predict(text).probabilities.items() if c in children}
-        total = sum(probs.values())
-        if not total:
-            return None
-        best, q = max(probs.items(), key=lambda kv: kv[1])
-        return best if q / total >= SUBTYPE_MIN else None
+        return self.decider.classify(text)
 
     def classify_llm(
         self, text: str, det: Classification
@@ -220,7 +166,10 @@ class IntakeService:
                 "reason": {"type": "string", "maxLength": 120},
             },
         }
-        messages = prompts.load("intake_classify").render(complaint=text, categories="、".join(names))
+        complaint, _ = strip_instructions(text)  # orders to the system never reach the model either
+        messages = prompts.load("intake_classify").render(
+            complaint=complaint or text, categories="、".join(names), hint=_hint(det)
+        )
         try:
             out = llm.complete_json(messages, schema)
         except LLMError as e:
@@ -238,12 +187,13 @@ class IntakeService:
         cls = Classification(
             label=label,
             dispute_type=label,
-            sub_type=self._sub_type(text, label),
+            sub_type=self.decider.sub_type(text, label),
             confidence=round(conf, 4),
             abstained=False,
             candidates=det.candidates,
             matched_keywords=det.matched_keywords,
             reasons=reasons,
+            warnings=det.warnings,
         )
         level = out.get("risk_level")
         return cls, level if level in ("红", "橙", "黄", "蓝") else None, None
@@ -340,6 +290,13 @@ class IntakeService:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+def _hint(det: Classification) -> str:
+    """The deterministic result as a hint for the model: top candidates with their probabilities."""
+    ranked = "、".join(f"{c.dispute_type}（{c.probability:.2f}）" for c in det.candidates)
+    verdict = "规则分类器未作判断（需人工研判）" if det.abstained else f"规则分类器判为 {det.label}"
+    return f"{verdict}；候选：{ranked or '无'}"
+
+
 def _check_text(text: str) -> str:
     if not isinstance(text, str) or not text.strip():
         raise InputError("投诉内容不能为空", where="text", hint="请粘贴群众反映的纠纷描述")
