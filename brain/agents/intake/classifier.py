@@ -266,7 +266,7 @@ def train(
         {**(meta or {}), "keyword_features": kw_classes},
         keywords,
     )
-    slopes = np.linspace(-0.6, 0.6, 25) if length_temperature else (0.0,)
+    slopes = [float(x) for x in np.linspace(-0.6, 0.6, 25)] if length_temperature else [0.0]
     model.temperature, model.length_slope = fit_temperature(
         model, held_texts, held_labels, slopes=slopes, groups=held_groups
     )
