@@ -1,6 +1,7 @@
-"""Build the intake dev sets (eval/datasets/intake_*.jsonl) and, with ``--train``, the shipped classifier
-(data/models/intake_classifier/), both from the public data in /work/shared/data (see its README for sources
-and licences) and the taxonomy in knowledge_graph/seed/dispute_types.yaml.
+"""Build the intake dev sets (eval/datasets/intake_*.jsonl) and, with ``--pool``, the weak-labelled training
+pool data/intake_train/pool.jsonl.gz, both from the public data in /work/shared/data (see its README for
+sources and licences) and the taxonomy in knowledge_graph/seed/dispute_types.yaml. The classifier is trained
+from the pool and the tune halves by ``tools/train_intake.py`` (no /work/shared needed then).
 
 Which data is used for what (never train or tune on a split that is reported):
 
@@ -8,9 +9,12 @@ Which data is used for what (never train or tune on a split that is reported):
 source                 label                                          used for
 =====================  =============================================  =====================================
 taxonomy seed          each type's description / keywords / aliases   training
-CJRC *dev* judgments   案由 (casename) -> type by name/alias;          training (+15% held out for the
-                       criminal charges by CRIME_MAP                  temperature); the *test* split is
-                                                                      only reported
+CJRC *dev* judgments   案由 (casename) -> type by name/alias;          training; the *test* split is
+                       criminal charges by CRIME_MAP; other causes    only reported (its mapping is
+                       by CJRC_PATTERNS (tools/intake_sources.py)     unchanged)
+STARD train questions  cited articles -> type (intake_sources)        training; dev (query_id % 5 == 0)
+                                                                      is never read
+泰迪杯 3-level taxonomy  (一级, 二级[, 三级]) -> type (TIPDM_GROUPS)     training
 LawBench 2-3           all divorce judgments -> 离婚纠纷               training
 LawBench 2-2           keyword weak labeller (unique winner)          training
 CAIL scm_sample        private-lending judgments -> 民间借贷纠纷        training
@@ -30,7 +34,8 @@ report only the ``*_test`` halves for a model built by this script.
 Usage::
 
     python tools/build_intake_sets.py                 # dev sets only
-    python tools/build_intake_sets.py --train         # dev sets + classifier
+    python tools/build_intake_sets.py --pool          # dev sets + the training pool
+    python tools/train_intake.py                      # the classifier, from the pool + tune halves
 """
 
 from __future__ import annotations
