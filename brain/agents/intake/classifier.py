@@ -205,7 +205,7 @@ class TfidfClassifier:
             raise ConfigError(
                 "纠纷分类模型缺失或已损坏",
                 where=str(model_dir),
-                hint="运行 python tools/build_intake_sets.py --train 重新生成",
+                hint="运行 python tools/train_intake.py 重新生成",
             ) from e
         scheme = str(meta.get("features", "char"))
         feat = Featurizer(vocab={t: i for i, t in enumerate(vocab)}, idf=idf, scheme=scheme)
