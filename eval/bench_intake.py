@@ -41,20 +41,28 @@ def run(brain: Any, data: Path = DEFAULT_DATA, n: int = 300) -> dict[str, dict[s
     def read(path: Path) -> list[str]:
         return [json.loads(x)["text"] for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
+    from brain.agents.intake.classifier import KeywordClassifier
+    from brain.agents.intake.schema import ClassifyRequest, IntakeRequest
+
+    def intake(t: str) -> None:
+        brain.intake(IntakeRequest(text=t, precedents=False, mode="deterministic"))
+
+    def classify(t: str) -> None:
+        brain.classify(ClassifyRequest(text=t, mode="deterministic"))
+
     short = _fixed_length(read(data), 60)[:n]
     long = _fixed_length(read(NARRATIVES), 600)[:n]
-    svc = brain.intake_service.warm()
-    graph_ok = bool(brain.graph.status().get("ok"))
+    keywords = KeywordClassifier(brain.taxonomy().types)
+    brain.start()
+    graph_ok = bool(brain.readiness().graph.get("ok"))
     for t in short[:5] + long[:5]:  # first calls pay lazy imports and the driver's connection set-up
-        svc.run(t, precedents=False, mode="deterministic")
+        intake(t)
     import gc
 
     gc.freeze()  # as the API does after start-up: the loaded models are not rescanned by every collection
     full = "full intake, graph cache warm" if graph_ok else "full intake (graph down: routing degraded)"
     timings: dict[str, list[float]] = {}
-    cpu: dict[
-        str, list[float]
-    ] = {}  # this thread's CPU time: what the work costs, whatever the machine's load
+    cpu: dict[str, list[float]] = {}  # this thread's CPU time: what the work costs, whatever the load
 
     def timed(name: str, fn: Any, text: str) -> None:
         t0, c0 = time.perf_counter(), time.thread_time()
@@ -64,21 +72,13 @@ def run(brain: Any, data: Path = DEFAULT_DATA, n: int = 300) -> dict[str, dict[s
 
     for size, texts in ((60, short), (600, long)):
         for t in texts:
-            timed(f"keyword rules (baseline), {size} chars", svc.keywords.predict, t)
-            timed(
-                f"classify (redact+classify+risk), {size} chars",
-                lambda x: svc.classify(x, mode="deterministic"),
-                t,
-            )
-            timed(f"{full}, {size} chars", lambda x: svc.run(x, precedents=False, mode="deterministic"), t)
+            timed(f"keyword rules (baseline), {size} chars", keywords.predict, t)
+            timed(f"classify (redact+classify+risk), {size} chars", classify, t)
+            timed(f"{full}, {size} chars", intake, t)
     if graph_ok:
         for t in short[:COLD_MAX]:
-            brain.graph.invalidate_cache()
-            timed(
-                "full intake, graph cache cold (queries over Bolt), 60 chars",
-                lambda x: svc.run(x, precedents=False, mode="deterministic"),
-                t,
-            )
+            brain.graph.invalidate_cache()  # the part itself: this row measures its cache
+            timed("full intake, graph cache cold (queries over Bolt), 60 chars", intake, t)
     return {
         k: {**percentiles(v, (50, 99)), "cpu_p50": percentiles(cpu[k], (50,))["p50"], "n": float(len(v))}
         for k, v in timings.items()

@@ -69,8 +69,13 @@ def run_suite(
     label_map: Path | None = None,
 ) -> dict[str, Any]:
     loaded = load_jsonl(data, Case)
-    svc = brain.intake_service.warm()
-    tax = svc.tax
+    from brain.agents.intake.classifier import KeywordClassifier
+    from brain.agents.intake.schema import ClassifyRequest
+    from brain.agents.intake.taxonomy import taxonomy_index
+
+    threshold = brain.intake_service.threshold  # in-process only: RemoteBrain refuses this suite here
+    tax = taxonomy_index(brain.taxonomy().types)
+    keywords = KeywordClassifier(tax.types)
     mapping = load_label_map(label_map, tax) if label_map else None
     previous = _previous(tax)
     prev_pred: list[str] = []
@@ -86,11 +91,11 @@ def run_suite(
     for case in loaded.cases:
         label = case.expected.dispute_type
         accepted = accepted_types(label, tax, mapping)
-        res = svc.classify(case.text, mode="deterministic")
+        res = brain.classify(ClassifyRequest(text=case.text, mode="deterministic"))
         c = res.classification
         latency.append(res.took_ms)
         pred = c.dispute_type if not c.abstained and c.dispute_type else ABSTAIN
-        kw = svc.keywords.predict(case.text)
+        kw = keywords.predict(case.text)
         kw_pred.append(tax.top(kw) if kw else ABSTAIN)
         if previous is not None:
             pc = previous.classify(case.text)
@@ -141,7 +146,7 @@ def run_suite(
         "sub_type_accuracy": sub_hits / sub_n if sub_n else None,
         "sub_type_n": sub_n,
         "risk_accuracy": risk_hits / risk_n if risk_n else None,
-        "abstain_threshold": svc.threshold,
+        "abstain_threshold": threshold,
         "baselines": {
             "previous_model": prev,
             "majority": majority_baseline(y_true, y_true),
