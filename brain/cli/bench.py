@@ -50,10 +50,10 @@ def intake(
     with brain_session(profile) as brain:  # closing stops an embedded graph server this run started
         rows = run(brain, n=n)
     table = Table(title="intake latency per complaint (ms, in-process)")
-    for col in ("path", "p50", "p99", "n"):
+    for col in ("path", "p50", "p99", "CPU p50", "n"):
         table.add_column(col, justify="left" if col == "path" else "right")
     for name, r in rows.items():
-        table.add_row(name, f"{r['p50']:.2f}", f"{r['p99']:.2f}", str(int(r["n"])))
+        table.add_row(name, f"{r['p50']:.2f}", f"{r['p99']:.2f}", f"{r['cpu_p50']:.2f}", str(int(r["n"])))
     Console().print(table)
 
 
