@@ -19,6 +19,20 @@ from brain.settings import Settings, load_settings
 from brain.types import Document, SearchRequest, SearchResponse
 
 if TYPE_CHECKING:  # imported lazily at run time: each area pulls heavy libraries
+    from brain.analysis.models import (
+        AlertPage,
+        AlertQuery,
+        HotspotQuery,
+        HotspotResult,
+        LetterRequest,
+        LetterResult,
+        RegisterResult,
+        ReportList,
+        ReportRequest,
+        ReportResult,
+    )
+    from brain.analysis.registration import CaseIn
+    from brain.analysis.service import AnalysisService
     from brain.agents.chat.service import ChatService
     from brain.agents.intake.service import IntakeService
     from brain.agreements.service import AgreementService
@@ -39,6 +53,7 @@ class Brain:
         self._intake: IntakeService | None = None
         self._agreements: AgreementService | None = None
         self._chat: ChatService | None = None
+        self._analysis: AnalysisService | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, *, graph: bool = True) -> Brain:
@@ -197,3 +212,43 @@ class Brain:
 
     def chat_history(self, thread_id: str) -> Any:
         return self.chat_service.history(thread_id)
+
+    # ------------------------------------------------------------------ analysis (态势研判)
+    @property
+    def analysis_service(self) -> AnalysisService:
+        if self._analysis is None:
+            from brain.analysis.factory import build_analysis
+
+            self._analysis = build_analysis(self.settings)
+        return self._analysis
+
+    def register_case(self, case: CaseIn) -> RegisterResult:
+        """Intake + registration into the case view + every detector, in case time order."""
+        from brain.analysis.registration import OwnRegistrar
+
+        def run_intake(text: str, source: str | None) -> Any:
+            return self.intake(text, source=source, precedents=False)
+
+        key = self.settings.secret_key.get_secret_value()
+        return OwnRegistrar(self.analysis_service, run_intake, key).register(case)
+
+    def alerts(self, query: AlertQuery) -> AlertPage:
+        return self.analysis_service.alerts(query)
+
+    def hotspots(self, query: HotspotQuery) -> HotspotResult:
+        return self.analysis_service.hotspots(query)
+
+    def report(self, request: ReportRequest) -> ReportResult:
+        from brain.analysis.report import build_report
+
+        return build_report(self.analysis_service.store, request, self.settings)
+
+    def reports(self) -> ReportList:
+        from brain.analysis.report import list_reports
+
+        return list_reports(self.settings)
+
+    def alert_letter(self, request: LetterRequest) -> LetterResult:
+        from brain.analysis.letters import draft_letter
+
+        return draft_letter(self.analysis_service, request)
