@@ -38,12 +38,12 @@ TOWNS = ["城关镇", "白沙镇", "柳塘镇", "石门乡", "云溪镇", "枫�
 VILLAGE_STEMS = "东岗 西坪 南湾 北山 上庄 下河 杨柳 石桥 青石 竹园 梨花 荷塘 高坎 龙泉 金鸡 马鞍 凤凰 槐树 柏林 新华 和平 红星 永丰 长乐 太平 富民 团结 胜利 光明 兴隆 仁和 安居 清水 白果 沙田 黄土".split()
 ORG_STEMS = "宏达 鑫源 恒盛 金桥 华宇 远航 盛世 瑞丰 嘉禾 腾飞 新纪元 御景 锦绣 东方 天成 隆兴 祥和 万通 佳兴 福临".split()
 ORG_KINDS = [
-    ("建筑劳务有限公司", "lawbench:劳动纠纷", "在{org}承建的工地干活，{org}拖欠工资。"),
-    ("物业服务有限公司", "tipdm:城乡建设", "我们小区由{org}管理，对{org}意见很大。"),
-    ("化工厂", "tipdm:环境保护", "反映{org}的问题，{org}排放的气味很大。"),
-    ("房地产开发有限公司", "lawbench:房产纠纷", "我买的是{org}开发的房子，{org}一直不给办证。"),
-    ("养殖场", "tipdm:环境保护", "村边的{org}污水直排，{org}臭气熏天。"),
-    ("装饰工程有限公司", "lawbench:合同纠纷", "找{org}装修，{org}收了钱不干活。"),
+    ("建筑劳务有限公司", "lawbench:劳动纠纷", ["在{org}的工地干活，工钱一直拿不到。", "{org}欠我工资。", "我是{org}的工人，", "{org}拖欠农民工工资，"]),
+    ("物业服务有限公司", "tipdm:城乡建设", ["{org}不作为。", "小区的{org}乱收费，", "投诉{org}：", "对{org}意见很大，"]),
+    ("化工厂", "tipdm:环境保护", ["{org}晚上偷排，", "反映{org}的问题。", "家附近的{org}味道刺鼻，", "{org}污染，"]),
+    ("房地产开发有限公司", "lawbench:房产纠纷", ["{org}不给办房产证。", "买了{org}的房子，", "{org}延期交房，", "关于{org}："]),
+    ("养殖场", "tipdm:环境保护", ["{org}污水直排，", "村边{org}臭气熏天。", "反映{org}：", "{org}扰民，"]),
+    ("装饰工程有限公司", "lawbench:合同纠纷", ["{org}收钱不干活，", "找{org}装修出了问题。", "投诉{org}：", "{org}违约，"]),
 ]
 GROUP_LINES = [
     "工友们商量再不解决就一起去县政府集体上访。",
@@ -198,7 +198,13 @@ class _Gen:
         return ids
 
     def emerging(self) -> list[str] | None:
-        seed_row = next((r for r in self.pool if r["id"] not in self.used and len(r["text"]) >= 60), None)
+        from brain.analysis.text import counterparties
+
+        # an emerging issue is about a matter; a seed naming a counterparty would make a collective event
+        seed_row = next(
+            (r for r in self.pool if r["id"] not in self.used and len(r["text"]) >= 60 and not counterparties(r["text"])),
+            None,
+        )
         if seed_row is None:
             return None
         self.used.add(seed_row["id"])
@@ -221,7 +227,7 @@ class _Gen:
         for j in range(k):
             row = self.take(label) or self.take()
             assert row is not None
-            body = lead.format(org=org) + row["text"] + (self.rng.choice(GROUP_LINES) if j == group_at else "")
+            body = self.rng.choice(lead).format(org=org) + row["text"] + (self.rng.choice(GROUP_LINES) if j == group_at else "")
             ids.append(self.add(self.when(t0, t0 + timedelta(days=10)), town, self.rng.choice(villages), body, [self.person()]))
         return ids
 

@@ -27,10 +27,13 @@ OTHER_KINDS = ("emerging", "collective", "repeat", "duplicate")
 
 
 def _counted(*cond: Any) -> sa.Select[Any]:
+    """Distinct matters: a repeat or duplicate counts with its first case, a text cluster or a counterparty
+    group once."""
+    matter = sa.func.coalesce(features.c.matter, cases.c.id)
     return (
-        sa.select(sa.func.count())
+        sa.select(sa.func.count(sa.distinct(matter)))
         .select_from(cases.outerjoin(features, features.c.case_id == cases.c.id))
-        .where(features.c.linked_to.is_(None), *cond)
+        .where(*cond)
     )
 
 
@@ -80,7 +83,6 @@ def cell_test(
             sa.select(cases.c.id)
             .select_from(cases.outerjoin(features, features.c.case_id == cases.c.id))
             .where(
-                features.c.linked_to.is_(None),
                 cases.c.village == case.village,
                 cases.c.received_at > start,
                 cases.c.received_at <= at,
@@ -91,7 +93,7 @@ def cell_test(
     )
     return {
         "type": case.type if by_type else "全部类型",
-        "count": int(c),
+        "count": int(c),  # distinct matters
         "expected": round(shape / rate, 3),
         "history_count": int(h),
         "history_windows": round(e, 2),

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from brain.analysis.alerting import AnalysisParams, title_for, upsert_alert
 from brain.analysis.models import RISK_RANK, AlertChange, AlertLevel, CaseRecord, Place
-from brain.analysis.store import AnalysisStore, case_persons, cases, features
+from brain.analysis.store import AnalysisStore, case_people, cases, features
 
 
 def _place(case: CaseRecord, *, village: bool = True) -> Place:
@@ -67,6 +67,8 @@ def detect_collective(
         )
         ids = [r.case_id for r in rows]
         place = _place(case, village=False)
+        if _inside_emerging(conn, ids):
+            return []
     else:
         n, lang, ids = 1, words, [case.id]
         level, key = "红", f"{case.county}|{case.town}|{case.village}|lang:{case.id}"
@@ -92,6 +94,19 @@ def detect_collective(
             active_days=params.collective_window_days,
         )
     ]
+
+
+def _inside_emerging(conn: sa.Connection, ids: list[str]) -> bool:
+    """One event, one alert: a counterparty group that is mostly one text cluster is reported as the
+    cluster (苗头), with its counterparty named there."""
+    from brain.analysis.store import alert_cases, alerts
+
+    n = conn.execute(
+        sa.select(sa.func.count(sa.distinct(alert_cases.c.case_id)))
+        .join(alerts, alerts.c.id == alert_cases.c.alert_id)
+        .where(alert_cases.c.case_id.in_(ids), alerts.c.kind == "emerging")
+    ).scalar_one()
+    return n * 2 >= len(ids)
 
 
 def person_cases(
@@ -145,16 +160,22 @@ def detect_repeat(
 
 
 def detect_escalation(
-    store: AnalysisStore, conn: sa.Connection, case: CaseRecord, params: AnalysisParams, *, threats: list[str]
+    store: AnalysisStore,
+    conn: sa.Connection,
+    case: CaseRecord,
+    params: AnalysisParams,
+    *,
+    threats: list[str],
+    roots: list[str],
 ) -> list[AlertChange]:
-    hashes = sorted(set(case.person_hashes))
-    if len(hashes) < 2:
+    people = sorted(set(roots))
+    if len(people) < 2:
         return []
     start = case.received_at - timedelta(days=params.escalation_window_days)
     shared = (
-        sa.select(case_persons.c.case_id)
-        .where(case_persons.c.person_hash.in_(hashes), case_persons.c.case_id != case.id)
-        .group_by(case_persons.c.case_id)
+        sa.select(case_people.c.case_id)
+        .where(case_people.c.person_root.in_(people), case_people.c.case_id != case.id)
+        .group_by(case_people.c.case_id)
         .having(sa.func.count() >= 2)
     )
     rows = conn.execute(
@@ -173,7 +194,8 @@ def detect_escalation(
         return []
     why = []
     if now > before:
-        why.append(f"风险由 {[k for k, v in RISK_RANK.items() if v == before] or ['无']}[0] 升至 {case.risk}")
+        was = next((k for k, v in RISK_RANK.items() if v == before), "无")
+        why.append(f"风险由{was}色升至{case.risk}色")
     if threats and not had_threat:
         why.append(f"新出现威胁用语：{'、'.join(threats)}")
     return [
@@ -181,7 +203,7 @@ def detect_escalation(
             store,
             conn,
             kind="escalation",
-            key="pair:" + "|".join(hashes[:2]),
+            key="pair:" + "|".join(people[:2]),
             at=case.received_at,
             level="红",
             place=_place(case),

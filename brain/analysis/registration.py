@@ -94,4 +94,4 @@ class OwnRegistrar:
         # The complainant (first party) is the person the repeat detector follows; all parties are kept for
         # the escalation detector (the same two families again).
         groups = person_groups(case.parties, self.hash_key)
-        return self.service.register(rec, complainant=groups[0] if groups else [])
+        return self.service.register(rec, parties=groups)

@@ -31,7 +31,7 @@ from brain.analysis.models import (
 )
 from brain.analysis.people import detect_collective, detect_escalation, detect_rebound, detect_repeat
 from brain.analysis.similar import Encoder, TextIndex, distinct_people
-from brain.analysis.store import AnalysisStore, cases, features
+from brain.analysis.store import AnalysisStore, case_people, cases, features
 from brain.errors import NotFoundError
 
 
@@ -108,14 +108,15 @@ class AnalysisService:
             self._warm = True
 
     # ------------------------------------------------------------------ registration
-    def register(self, case: CaseRecord, *, complainant: list[str] | None = None) -> RegisterResult:
+    def register(self, case: CaseRecord, *, parties: list[list[str]] | None = None) -> RegisterResult:
         """Write the case (through the sink) and run every detector on it, in one transaction.
-        ``complainant``: the hashes of the complainant (one person); default all of the case's hashes."""
+        ``parties``: the hashes of each party, complainant first (default: all hashes are one person)."""
         self.warm()
         t0 = time.perf_counter()
+        groups = [g for g in (parties if parties is not None else [case.person_hashes]) if g]
         with self._lock, self.store.engine.begin() as conn:
             self.sink.write(conn, case)
-            result = self._detect(conn, case, case.person_hashes if complainant is None else complainant)
+            result = self._detect(conn, case, groups)
         result.took_ms = round((time.perf_counter() - t0) * 1000, 3)
         for listener in self.listeners:
             pushed = [c for c in result.changes if c.change in ("new", "escalated")]
@@ -126,11 +127,14 @@ class AnalysisService:
     def replay(self, records: Iterable[CaseRecord]) -> list[RegisterResult]:
         return [self.register(r) for r in sorted(records, key=lambda r: r.received_at)]
 
-    def _detect(self, conn: sa.Connection, case: CaseRecord, complainant: list[str]) -> RegisterResult:
+    def _detect(self, conn: sa.Connection, case: CaseRecord, groups: list[list[str]]) -> RegisterResult:
         p = self.params
         if self._data_start is None or case.received_at < self._data_start:
             self._data_start = case.received_at
-        root = self.store.person_root(conn, complainant)
+        roots = [r for r in (self.store.person_root(conn, g) for g in groups) if r]
+        root = roots[0] if roots else None
+        if roots:
+            conn.execute(sa.insert(case_people), [{"case_id": case.id, "person_root": r} for r in dict.fromkeys(roots)])
         text = case.text_redacted
         cps = T.counterparties(text)
         words = T.collective_language(text)
@@ -157,7 +161,7 @@ class AnalysisService:
             )
         )
         changes: list[AlertChange] = []
-        linked, reason = None, None
+        linked, reason, matter = None, None, None
         if dup is not None:
             first = dup.other.case_id
             prior = self.store.alert_for_case(conn, "duplicate", [first])
@@ -165,6 +169,7 @@ class AnalysisService:
             changes.append(self._duplicate(conn, case, first, dup.jaccard, dup.cosine, prior))
         else:
             root_c = self.index.join_cluster(entry, matches)
+            matter = root_c if root_c != case.id else None
             members = [
                 m
                 for m in self.index.members(root_c)
@@ -177,14 +182,26 @@ class AnalysisService:
         changes += rep
         if linked is None and first_same is not None and rep:
             linked, reason = first_same, "repeat"
-        if linked:
+        if matter is None and cps:
+            matter = conn.execute(
+                sa.select(features.c.case_id)
+                .where(
+                    features.c.town == case.town,
+                    features.c.counterparty == cps[0],
+                    features.c.received_at >= case.received_at - timedelta(days=p.collective_window_days),
+                    features.c.case_id != case.id,
+                )
+                .order_by(features.c.received_at)
+                .limit(1)
+            ).scalar()
+        if linked or matter:
             conn.execute(
                 sa.update(features)
                 .where(features.c.case_id == case.id)
-                .values(linked_to=linked, link_reason=reason)
+                .values(linked_to=linked, link_reason=reason, matter=linked or matter)
             )
         changes += detect_collective(self.store, conn, case, p, counterparty=cps[0] if cps else None, words=words)
-        changes += detect_escalation(self.store, conn, case, p, threats=threats)
+        changes += detect_escalation(self.store, conn, case, p, threats=threats, roots=roots)
         changes += detect_rebound(self.store, conn, case, p, root=root)
         changes += detect_hotspot(
             self.store, conn, case, p, linked=linked is not None, data_start=self._data_start

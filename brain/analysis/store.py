@@ -69,8 +69,17 @@ features = sa.Table(
     sa.Column("counterparty", sa.String(64)),
     sa.Column("collective_words", sa.String(128)),
     sa.Column("threat_words", sa.String(128)),
+    sa.Column("matter", sa.String(64)),  # the first case of the same matter (text cluster, counterparty group)
     sa.Index("ix_features_root", "person_root", "received_at"),
     sa.Index("ix_features_cp", "town", "counterparty", "received_at"),
+)
+case_people = sa.Table(
+    "analysis_case_people",
+    metadata,
+    sa.Column("case_id", sa.String(64), nullable=False),
+    sa.Column("person_root", sa.String(64), nullable=False),
+    sa.PrimaryKeyConstraint("case_id", "person_root"),
+    sa.Index("ix_case_people_root", "person_root"),
 )
 person_roots = sa.Table(
     "analysis_person_roots",
@@ -135,7 +144,7 @@ class AnalysisStore:
 
     def __init__(self, engine: sa.Engine, *, own_cases: bool = True) -> None:
         self.engine = engine
-        tables = [features, person_roots, alerts, alert_cases]
+        tables = [features, case_people, person_roots, alerts, alert_cases]
         if own_cases:
             tables += [cases, case_persons]
         metadata.create_all(engine, tables=tables)
@@ -190,6 +199,13 @@ class AnalysisStore:
                 sa.update(person_roots).where(person_roots.c.root.in_(stale)).values(root=root)
             )
             conn.execute(sa.update(features).where(features.c.person_root.in_(stale)).values(person_root=root))
+            for old in stale:  # (case, root) pairs may collide after the merge: re-insert the distinct ones
+                ids = list(conn.execute(sa.select(case_people.c.case_id).where(case_people.c.person_root == old)).scalars())
+                conn.execute(sa.delete(case_people).where(case_people.c.person_root == old))
+                have = set(conn.execute(sa.select(case_people.c.case_id).where(case_people.c.person_root == root)).scalars())
+                rows = [{"case_id": c, "person_root": root} for c in dict.fromkeys(ids) if c not in have]
+                if rows:
+                    conn.execute(sa.insert(case_people), rows)
         return root
 
     # ------------------------------------------------------------------ alerts

@@ -30,9 +30,13 @@ _ORG_HEAD = (
     "有限责任公司|股份有限公司|有限公司|公司|集团|工厂|化工厂|厂|项目部|工地|物业|物业公司|小区|楼盘|"
     "花园|家园|合作社|学校|幼儿园|医院|酒店|超市|商场|工程|养殖场|砖厂|采石场|加油站"
 )
-COUNTERPARTY = re.compile(rf"([\u4e00-\u9fa5A-Za-z0-9]{{2,10}}?(?:{_ORG_HEAD}))")
-_GENERIC_PREFIX = re.compile(r"^(某|该|本|我|你|他|她|这|那|此|其|XX|xx|××|一家|一个|一所|有限|各|每|哪)")
-_LEAD = re.compile(r"^(反映|投诉|举报|关于|请求|要求|希望|在|到|给|被|向|对|和|与|跟|帮|从|的)+")
+_HEAD_RE = re.compile(rf"(?:{_ORG_HEAD})")
+_NAME_CHAR = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9]")
+# Where a proper name cannot continue leftwards: function words and pronouns (the name starts after them).
+_STOP = re.compile(
+    r".*(?:的|了|在|是|与|对|向|被|给|把|从|到|我|你|他|她|们|这|那|说|称|及|或|找|买|投诉|反映|举报|关于|附近|边|欠|由|让|去|住)"
+)
+_GENERIC_PREFIX = re.compile(r"^(某|该|本|此|其|XX|xx|××|一家|一个|一所|有限|各|每|哪|村|镇|县|市)")
 
 
 def normalise(text: str) -> str:
@@ -75,14 +79,24 @@ def jaccard(a: set[str], b: set[str]) -> float:
 
 def counterparties(text: str) -> list[str]:
     """Proper-named organisations or objects in the text, generic ones (某公司, 该小区) dropped."""
+    text = unicodedata.normalize("NFKC", text)
     out: list[str] = []
-    for m in COUNTERPARTY.finditer(unicodedata.normalize("NFKC", text)):
-        name = _LEAD.sub("", m.group(1))
-        if len(name) < 4 or _GENERIC_PREFIX.match(name):
+    pos = 0
+    while (m := _HEAD_RE.search(text, pos)) is not None:
+        pos = m.end()
+        i = m.start()
+        while i > 0 and m.start() - i < 10 and _NAME_CHAR.match(text[i - 1]):
+            i -= 1
+        left = text[i : m.start()]
+        cut = _STOP.match(left)
+        proper = left[cut.end() :] if cut else left
+        # a longer head may follow directly (建筑劳务 + 有限公司): the proper part then ends at this head
+        name = proper + m.group(0)
+        if len(proper) < 2 or _GENERIC_PREFIX.match(name):
             continue
         if name not in out:
             out.append(name)
-    return out
+    return [n for n in out if not any(o != n and o.startswith(n) for o in out)]
 
 
 def collective_language(text: str) -> list[str]:

@@ -1,0 +1,71 @@
+"""Grid over detector parameters on the seed-A streams only (tune + quiet); prints one row per setting.
+
+    python tools/tune_analysis.py hotspot_alpha=1e-3,1e-4 hotspot_min_count=4,5
+
+Intake runs once per text (cached across settings); each setting replays the streams into a fresh store.
+The seed-B dev streams are never read here."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from brain.analysis.alerting import AnalysisParams  # noqa: E402
+from brain.analysis.registration import CaseIn  # noqa: E402
+from brain.service import Brain  # noqa: E402
+from brain.settings import load_settings  # noqa: E402
+from eval.analysis import Expected, _replay, expected_path  # noqa: E402
+from eval.dataset import load_jsonl  # noqa: E402
+
+STREAMS = [ROOT / "eval/datasets/analysis_tune_a.jsonl", ROOT / "eval/datasets/analysis_quiet_a.jsonl"]
+
+
+def main() -> None:
+    grid = {}
+    for arg in sys.argv[1:]:
+        k, v = arg.split("=")
+        grid[k] = [float(x) for x in v.split(",")]
+    base = load_settings("test")
+    cache: dict[tuple[str, str | None], object] = {}
+    streams = []
+    for s in STREAMS:
+        cases = sorted(load_jsonl(s, CaseIn).cases, key=lambda c: c.received_at)
+        exp = load_jsonl(expected_path(s), Expected).cases if expected_path(s).exists() else []
+        streams.append((s.name, cases, exp))
+    for combo in itertools.product(*grid.values()):
+        over = dict(zip(grid, combo, strict=True))
+        row = []
+        for name, cases, exp in streams:
+            with tempfile.TemporaryDirectory() as tmp:
+                brain = Brain(base.model_copy(update={"state_dir": Path(tmp)}))
+                real = brain.intake
+
+                @functools.wraps(real)
+                def cached(text: str, real=real, **kw: object) -> object:
+                    key = (text, kw.get("source"))  # type: ignore[arg-type]
+                    if key not in cache:
+                        cache[key] = real(text, **kw)
+                    return cache[key]
+
+                brain.intake = cached  # type: ignore[method-assign]
+                svc = brain.analysis_service
+                svc.params = AnalysisParams(**{**AnalysisParams().model_dump(), **over})
+                svc.index.params = svc.params
+                r = _replay(brain, cases, exp)
+                brain.close()
+            pk = r["per_kind"]
+            if exp:
+                row.append(" ".join(f"{k[:4]} R{v['recall']:.2f} P{v['precision'] or 0:.2f}" for k, v in pk.items()))
+            else:
+                row.append(f"quiet FA {r['false_alarms']} ({r['false_alarms_per_town_week']:.3f}/town-week)")
+        print(over, " | ".join(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
