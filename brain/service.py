@@ -20,8 +20,8 @@ from brain.types import Document, SearchRequest, SearchResponse
 
 if TYPE_CHECKING:  # imported lazily at run time: each area pulls heavy libraries
     from brain.analysis.models import (
-        AlertPage,
-        AlertQuery,
+        AnalysisAlertPage,
+        AnalysisAlertQuery,
         HotspotQuery,
         HotspotResult,
         LetterRequest,
@@ -222,7 +222,7 @@ class Brain:
             self._analysis = build_analysis(self.settings)
         return self._analysis
 
-    def register_case(self, case: CaseIn) -> RegisterResult:
+    def analysis_register(self, case: CaseIn) -> RegisterResult:
         """Intake + registration into the case view + every detector, in case time order."""
         from brain.analysis.registration import OwnRegistrar
 
@@ -232,18 +232,18 @@ class Brain:
         key = self.settings.secret_key.get_secret_value()
         return OwnRegistrar(self.analysis_service, run_intake, key).register(case)
 
-    def alerts(self, query: AlertQuery) -> AlertPage:
+    def analysis_alerts(self, query: AnalysisAlertQuery) -> AnalysisAlertPage:
         return self.analysis_service.alerts(query)
 
-    def hotspots(self, query: HotspotQuery) -> HotspotResult:
+    def analysis_hotspots(self, query: HotspotQuery) -> HotspotResult:
         return self.analysis_service.hotspots(query)
 
-    def report(self, request: ReportRequest) -> ReportResult:
+    def analysis_report(self, request: ReportRequest) -> ReportResult:
         from brain.analysis.report import build_report
 
         return build_report(self.analysis_service.store, request, self.settings)
 
-    def reports(self) -> ReportList:
+    def analysis_reports(self) -> ReportList:
         from brain.analysis.report import list_reports
 
         return list_reports(self.settings)

@@ -6,7 +6,7 @@ A stream is JSONL, one case a line: ``{"id", "received_at", "source", "place": {
 no such file (or an empty one) makes it a quiet stream, where every alert is a false alarm.
 
 Each case is registered in time order into a **fresh** analysis store (a temp state dir), through the facade
-(:meth:`Brain.register_case`: intake in deterministic mode, then every detector, with the clock at the
+(:meth:`Brain.analysis_register`: intake in deterministic mode, then every detector, with the clock at the
 case's ``received_at``). An expected alert is *found* when an emitted alert of the same kind covers at least
 half of its case ids; its delay is the time from its first case to the registration that made an alert
 cover half. Precision per kind counts emitted alerts that cover half of some expected alert of that kind.
@@ -86,7 +86,7 @@ def _replay(brain: Any, stream: list[Any], expected: list[Expected]) -> dict[str
     exp_sets = [(i, e.kind, set(e.case_ids)) for i, e in enumerate(expected)]
     baseline = _Baseline()
     for case in stream:
-        res = brain.register_case(case)
+        res = brain.analysis_register(case)
         cid = res.case_id
         at_of[cid] = case.received_at
         latency.append(res.took_ms)

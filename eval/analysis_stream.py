@@ -33,9 +33,17 @@ ROOT = Path(__file__).resolve().parents[1]
 POOL_PATH = ROOT / "eval" / "datasets" / "analysis_texts.jsonl"
 SOURCES = ["来访", "来电", "12345", "网格员", "警情", "诉情", "访情", "上级转办"]
 SOURCE_WEIGHTS = [0.25, 0.15, 0.3, 0.12, 0.06, 0.04, 0.05, 0.03]
-COUNTY = "青溪县"
-TOWNS = ["城关镇", "白沙镇", "柳塘镇", "石门乡", "云溪镇", "枫林乡", "桃源镇", "双河乡"]
-VILLAGE_STEMS = "东岗 西坪 南湾 北山 上庄 下河 杨柳 石桥 青石 竹园 梨花 荷塘 高坎 龙泉 金鸡 马鞍 凤凰 槐树 柏林 新华 和平 红星 永丰 长乐 太平 富民 团结 胜利 光明 兴隆 仁和 安居 清水 白果 沙田 黄土".split()
+COUNTY = "清溪县"  # the fictional county of configs/places.yaml (ledger demo)
+# The fictional county's hierarchy as the ledger ships it (configs/places.yaml); configs/geo/清溪县.geojson
+# draws the same names.
+PLACES = {
+    "城关镇": ["东门社区", "西门社区", "南街社区", "北关村", "河滨社区", "新华村", "文昌社区", "柳湾村"],
+    "青石镇": ["青石村", "石桥村", "龙潭村", "上坝村", "下坝村", "杨柳村", "竹林村"],
+    "白河乡": ["白河村", "沙坪村", "高岭村", "水口村", "枫树村", "黄泥村"],
+    "松林镇": ["松林村", "桃园村", "马鞍村", "凤凰村", "大湾村", "金竹村", "茶山村"],
+    "安平街道": ["安平社区", "兴隆社区", "工业园社区", "幸福社区", "长乐村", "和平村"],
+    "梅岭乡": ["梅岭村", "梨树村", "双河村", "云台村"],
+}
 ORG_STEMS = "宏达 鑫源 恒盛 金桥 华宇 远航 盛世 瑞丰 嘉禾 腾飞 新纪元 御景 锦绣 东方 天成 隆兴 祥和 万通 佳兴 福临".split()
 ORG_KINDS = [
     ("建筑劳务有限公司", "lawbench:劳动纠纷", ["在{org}的工地干活，工钱一直拿不到。", "{org}欠我工资。", "我是{org}的工人，", "{org}拖欠农民工工资，"]),
@@ -85,13 +93,9 @@ class _Gen:
         self.used: set[str] = set()
         self.cases: list[dict[str, Any]] = []
         self.n = 0
-        stems = VILLAGE_STEMS[:]
-        self.rng.shuffle(stems)
-        self.places: list[tuple[str, str]] = []
-        for t in TOWNS[: spec.towns]:
-            for _ in range(spec.villages):
-                stem = stems.pop()
-                self.places.append((t, stem + self.rng.choice(["村", "村", "社区"])))
+        self.places: list[tuple[str, str]] = [
+            (t, v) for t in list(PLACES)[: spec.towns] for v in PLACES[t][: spec.villages]
+        ]
         self.end = spec.start + timedelta(weeks=spec.weeks)
         self.event_start = spec.start + timedelta(weeks=spec.warmup_weeks)
 

@@ -25,7 +25,7 @@ class AnalysisParams(BaseModel):
     hotspot_history_days: float = 84
     hotspot_prior_windows: float = 4.0
     hotspot_alpha: float = Field(default=1e-3, description="NB tail probability that fires (蓝)")
-    hotspot_min_count: int = 4
+    hotspot_min_count: int = 5
     hotspot_min_history_days: float = 21
     text_window_days: float = 30
     emerging_window_days: float = 14

@@ -37,6 +37,25 @@ def _counted(*cond: Any) -> sa.Select[Any]:
     )
 
 
+_PRIOR: dict[tuple[str, str | None, str, str], float] = {}
+
+
+def prior_rate(conn: sa.Connection, case: CaseRecord, type_cond: list[Any], hist_start: datetime, start: datetime, e: float) -> float:
+    """County-wide rate of the type per village and window over the history period. It moves slowly, so it
+    is counted once per county, type and day (a county-wide scan per case would grow with the ledger)."""
+    key = (str(conn.engine.url), case.county, case.type if type_cond else None, f"{start:%Y-%m-%d}")
+    if key not in _PRIOR:
+        hist_range = (cases.c.received_at >= hist_start, cases.c.received_at <= start)
+        county = conn.execute(_counted(cases.c.county == case.county, *hist_range, *type_cond)).scalar_one()
+        villages = conn.execute(
+            sa.select(sa.func.count(sa.distinct(cases.c.village))).where(cases.c.county == case.county, *hist_range)
+        ).scalar_one()
+        if len(_PRIOR) > 100_000:
+            _PRIOR.clear()
+        _PRIOR[key] = county / max(villages, 1) / max(e, 1e-9)
+    return _PRIOR[key]
+
+
 def nb_tail(count: int, shape: float, rate: float) -> float:
     """P(X ≥ count) for the gamma-Poisson predictive."""
     if count <= 0:
@@ -66,13 +85,7 @@ def cell_test(
         return None
     hist_range = (cases.c.received_at >= hist_start, cases.c.received_at <= start)
     h = conn.execute(_counted(cases.c.village == case.village, *hist_range, *type_cond)).scalar_one()
-    county = conn.execute(_counted(cases.c.county == case.county, *hist_range, *type_cond)).scalar_one()
-    villages = conn.execute(
-        sa.select(sa.func.count(sa.distinct(cases.c.village))).where(
-            cases.c.county == case.county, *hist_range
-        )
-    ).scalar_one()
-    m = county / max(villages, 1) / max(e, 1e-9)
+    m = prior_rate(conn, case, type_cond, hist_start, start, e)
     a0 = params.hotspot_prior_windows
     shape, rate = a0 * m + h, a0 + e
     p = nb_tail(int(c), shape, rate)

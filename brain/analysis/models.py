@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 AlertKind = Literal["hotspot", "emerging", "collective", "repeat", "duplicate", "escalation", "rebound"]
 AlertLevel = Literal["蓝", "橙", "红"]
@@ -44,6 +44,8 @@ class Place(BaseModel):
 
 class CaseRecord(BaseModel):
     """One row of the ``cases`` view (see module docstring)."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # the ledger's ids are integers
 
     id: str
     external_id: str | None = None
@@ -92,7 +94,7 @@ class RegisterResult(BaseModel):
     took_ms: float = 0.0
 
 
-class AlertQuery(BaseModel):
+class AnalysisAlertQuery(BaseModel):
     kind: AlertKind | None = None
     level: AlertLevel | None = None
     place: str | None = Field(default=None, description="县、乡镇或村名（任一级）")
@@ -100,7 +102,7 @@ class AlertQuery(BaseModel):
     limit: int = Field(default=100, ge=1, le=1000)
 
 
-class AlertPage(BaseModel):
+class AnalysisAlertPage(BaseModel):
     items: list[Alert]
     total: int
 

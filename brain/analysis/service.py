@@ -22,8 +22,8 @@ from brain.analysis.hotspot import detect_hotspot
 from brain.analysis.models import (
     Alert,
     AlertChange,
-    AlertPage,
-    AlertQuery,
+    AnalysisAlertPage,
+    AnalysisAlertQuery,
     CaseRecord,
     HotspotQuery,
     HotspotResult,
@@ -268,7 +268,7 @@ class AnalysisService:
         )
 
     # ------------------------------------------------------------------ queries
-    def alerts(self, query: AlertQuery) -> AlertPage:
+    def alerts(self, query: AnalysisAlertQuery) -> AnalysisAlertPage:
         with self.store.engine.connect() as conn:
             items, total = self.store.list_alerts(
                 conn,
@@ -278,7 +278,7 @@ class AnalysisService:
                 since=query.since,
                 limit=query.limit,
             )
-        return AlertPage(items=items, total=total)
+        return AnalysisAlertPage(items=items, total=total)
 
     def alert(self, alert_id: str) -> Alert:
         with self.store.engine.connect() as conn:

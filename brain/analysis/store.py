@@ -47,6 +47,8 @@ cases = sa.Table(
     sa.Column("text_redacted", sa.Text, nullable=False, default=""),
     sa.Index("ix_cases_village_type_time", "village", "type", "received_at"),
     sa.Index("ix_cases_town_time", "town", "received_at"),
+    sa.Index("ix_cases_village_time", "village", "received_at"),
+    sa.Index("ix_cases_county_time", "county", "received_at"),
     sa.Index("ix_cases_time", "received_at"),
 )
 case_persons = sa.Table(

@@ -7,5 +7,6 @@ ROUTER_MODULES = [
     "brain.api.routes.graph",
     "brain.api.routes.agreements",
     "brain.api.routes.chat",
+    "brain.api.routes.analysis",
     "brain.api.routes.tools",
 ]
