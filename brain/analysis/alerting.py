@@ -27,6 +27,7 @@ class AnalysisParams(BaseModel):
     hotspot_alpha: float = Field(default=1e-3, description="NB tail probability that fires (蓝)")
     hotspot_min_count: int = 5
     hotspot_min_history_days: float = 21
+    hotspot_all_types: bool = Field(default=True, description="also test the village's total over all types")
     text_window_days: float = 30
     emerging_window_days: float = 14
     emerging_min_people: int = 4

@@ -142,7 +142,8 @@ def detect_hotspot(
     tests = []
     if case.type:
         tests.append(cell_test(conn, case, params, by_type=True, data_start=data_start))
-    tests.append(cell_test(conn, case, params, by_type=False, data_start=data_start))
+    if params.hotspot_all_types:
+        tests.append(cell_test(conn, case, params, by_type=False, data_start=data_start))
     fired = [t for t in tests if t]
     if not fired:
         return []

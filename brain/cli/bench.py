@@ -123,3 +123,21 @@ def api(
         log=lambda m: typer.echo(m, err=True),
     )
     typer.echo(format_table(results, clients, workers))
+
+
+@app.command("analysis")
+def analysis(
+    sizes: str = typer.Option("20000,1000000", "--sizes", help="合成台账规模，逗号分隔"),
+    pg_url: str = typer.Option(None, "--pg-url", help="同时在该 PostgreSQL 上测量（会清空研判表）"),
+    profile: str = typer.Option(None, "--profile", help="配置档案"),
+) -> None:
+    """态势研判：县·月报告耗时与新案件增量检测 p50，在 2 万与 100 万件合成台账上；SELECT 1 与逐行计数为同场基线。"""
+    from brain.settings import load_settings
+    from eval.bench_analysis import format_table, run
+
+    try:
+        ns = [int(x.replace("_", "")) for x in sizes.split(",") if x.strip()]
+    except ValueError:
+        raise typer.BadParameter("--sizes 应为逗号分隔的正整数，如 20000,1000000") from None
+    results = run(ns, load_settings(profile), pg_url, log=lambda m: typer.echo(m, err=True))
+    typer.echo(format_table(results))

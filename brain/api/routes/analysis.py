@@ -99,7 +99,12 @@ async def make_report(req: ReportRequest, brain: Brain = Depends(get_brain)) -> 
     return result.model_copy(update={"html": ""})
 
 
-@router.get("/v1/reports/{report_id}/{fmt}", summary="下载研判报告文件", response_class=Response)
+@router.get(
+    "/v1/reports/{report_id}/{fmt}",
+    summary="下载研判报告文件",
+    response_class=Response,
+    openapi_extra={"x-tool": False},
+)
 async def report_file(report_id: str, fmt: Literal["html", "pdf", "docx"], brain: Brain = Depends(get_brain)) -> Response:
     listing: ReportList = await run_in_threadpool(brain.analysis_reports)
     rep = next((r for r in listing.items if r.id == report_id), None)
