@@ -184,7 +184,7 @@ class _Gen:
 
     # ------------------------------------------------------------------ planted events
     def _window(self, span_days: float) -> datetime:
-        latest = self.end - timedelta(days=span_days + 1)
+        latest = max(self.end - timedelta(days=span_days + 1), self.event_start + timedelta(days=1))
         return self.when(self.event_start, latest)
 
     def hotspot(self) -> list[str] | None:
@@ -241,7 +241,7 @@ class _Gen:
         who = self.person()
         town, village = self.rng.choice(self.places)
         k = self.rng.randint(3, 4)
-        span = self.rng.randint(14, 70)
+        span = min(self.rng.randint(14, 70), max((self.end - self.event_start).days - 2, 3))
         t0 = self._window(span)
         times = sorted(self.when(t0, t0 + timedelta(days=span)) for _ in range(k))
         sources = self.rng.sample(["12345", "来访", "访情", "来电", "网格员"], k=k)

@@ -89,7 +89,7 @@ def cell_test(
     a0 = params.hotspot_prior_windows
     shape, rate = a0 * m + h, a0 + e
     p = nb_tail(int(c), shape, rate)
-    if p >= params.hotspot_alpha:
+    if p >= (params.hotspot_alpha if by_type else params.hotspot_all_alpha):
         return None
     ids = list(
         conn.execute(
