@@ -176,6 +176,12 @@ def build_ui(client: BrainClient) -> gr.Blocks:
                 _agreement_tab(client)
             with gr.Tab("评测", id="eval"):
                 _eval_tab(client, demo)
+            analysis = getattr(client, "analysis", None)
+            if analysis is not None:
+                from ui.tabs.analysis import build_tab
+
+                with gr.Tab("态势研判", id="analysis"):
+                    build_tab(analysis)
     return demo
 
 

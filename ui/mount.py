@@ -17,7 +17,9 @@ def mount_ui(app: Any) -> Any:
     from ui.app import build_ui, theme
     from ui.client import FacadeClient
 
-    blocks = build_ui(FacadeClient(app.state.brain))
+    client = FacadeClient(app.state.brain)
+    client.analysis = getattr(app.state, "analysis_ui_client", None)  # type: ignore[attr-defined]
+    blocks = build_ui(client)
     return gr.mount_gradio_app(
         app, blocks, path=UI_PATH, theme=theme(), footer_links=[], show_error=True, ssr_mode=False
     )

@@ -28,7 +28,7 @@ class AnalysisParams(BaseModel):
     hotspot_min_count: int = 5
     hotspot_min_history_days: float = 21
     hotspot_all_types: bool = Field(default=True, description="also test the village's total over all types")
-    hotspot_all_alpha: float = Field(default=1e-3, description="alpha of the all-types test (more cells mix)")
+    hotspot_all_alpha: float = Field(default=1e-4, description="alpha of the all-types test (more cells mix)")
     text_window_days: float = 30
     emerging_window_days: float = 14
     emerging_min_people: int = 4

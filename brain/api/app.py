@@ -76,6 +76,9 @@ def _install_extensions(app: FastAPI, settings: Settings) -> None:
 
     middleware.install(app, settings)
     if settings.api.ui:
+        from brain.api.analysis_ui import AnalysisFacadeClient
+
+        app.state.analysis_ui_client = AnalysisFacadeClient(app.state.brain)
         try:
             from ui.mount import mount_ui
         except ImportError as e:
