@@ -19,6 +19,9 @@ from brain.settings import Settings, load_settings
 from brain.types import Document, SearchRequest, SearchResponse
 
 if TYPE_CHECKING:  # imported lazily at run time: each area pulls heavy libraries
+    from brain.agents.chat.service import ChatService
+    from brain.agents.intake.service import IntakeService
+    from brain.agreements.service import AgreementService
     from brain.analysis.models import (
         AnalysisAlertPage,
         AnalysisAlertQuery,
@@ -33,9 +36,6 @@ if TYPE_CHECKING:  # imported lazily at run time: each area pulls heavy librarie
     )
     from brain.analysis.registration import CaseIn
     from brain.analysis.service import AnalysisService
-    from brain.agents.chat.service import ChatService
-    from brain.agents.intake.service import IntakeService
-    from brain.agreements.service import AgreementService
     from brain.graph import GraphService
     from brain.llm.client import LLMClient
     from brain.retrieval.service import RetrievalService

@@ -118,8 +118,14 @@ def _replay(brain: Any, stream: list[Any], expected: list[Expected]) -> dict[str
             "p95": round(sorted(latency)[int(0.95 * (len(latency) - 1))], 3) if latency else None,
         },
         "alerts": [
-            {"id": a.id, "kind": a.kind, "level": a.level, "title": a.title, "case_ids": a.case_ids,
-             "matched": sorted(covered_at.get(a.id, {}))}
+            {
+                "id": a.id,
+                "kind": a.kind,
+                "level": a.level,
+                "title": a.title,
+                "case_ids": a.case_ids,
+                "matched": sorted(covered_at.get(a.id, {})),
+            }
             for a in final.values()
         ],
     }
@@ -151,7 +157,9 @@ def _score(
         good = sum(1 for a in emitted if covered_at.get(a.id))
         per_kind[kind] = {
             "recall": round(len(found) / len(exp_k), 4) if exp_k else None,
-            "precision": round(good / len(emitted), 4) if emitted and exp_k else (None if not emitted else 0.0),
+            "precision": round(good / len(emitted), 4)
+            if emitted and exp_k
+            else (None if not emitted else 0.0),
             "delay_hours": round(statistics.median(delays), 2) if delays else None,
             "expected": len(exp_k),
             "emitted": len(emitted),
@@ -179,7 +187,9 @@ class _Baseline:
         self.alerts: list[_BaseAlert] = []
         self.covered_at: dict[str, dict[int, datetime]] = defaultdict(dict)
 
-    def add(self, cid: str, at: datetime, town: str, typ: str | None, exp_sets: list[tuple[int, str, set[str]]]) -> None:
+    def add(
+        self, cid: str, at: datetime, town: str, typ: str | None, exp_sets: list[tuple[int, str, set[str]]]
+    ) -> None:
         if not typ:
             return
         key = (town, typ)
@@ -219,7 +229,17 @@ def _print(r: dict[str, Any]) -> None:
 
     for kind, m in r["per_kind"].items():
         b = r["baseline"]["per_kind"][kind]
-        t.add_row(kind, f(m["recall"]), f(m["precision"]), f(m["delay_hours"]), str(m["expected"]), str(m["emitted"]), f(b["recall"]), f(b["precision"]), str(b["emitted"]))
+        t.add_row(
+            kind,
+            f(m["recall"]),
+            f(m["precision"]),
+            f(m["delay_hours"]),
+            str(m["expected"]),
+            str(m["emitted"]),
+            f(b["recall"]),
+            f(b["precision"]),
+            str(b["emitted"]),
+        )
     con.print(t)
     con.print(
         f"误报 {r['false_alarms']} 条，每镇·周 {r['false_alarms_per_town_week']:.3f}"

@@ -44,14 +44,60 @@ PLACES = {
     "安平街道": ["安平社区", "兴隆社区", "工业园社区", "幸福社区", "长乐村", "和平村"],
     "梅岭乡": ["梅岭村", "梨树村", "双河村", "云台村"],
 }
-ORG_STEMS = "宏达 鑫源 恒盛 金桥 华宇 远航 盛世 瑞丰 嘉禾 腾飞 新纪元 御景 锦绣 东方 天成 隆兴 祥和 万通 佳兴 福临".split()
+ORG_STEMS = [
+    "宏达",
+    "鑫源",
+    "恒盛",
+    "金桥",
+    "华宇",
+    "远航",
+    "盛世",
+    "瑞丰",
+    "嘉禾",
+    "腾飞",
+    "新纪元",
+    "御景",
+    "锦绣",
+    "东方",
+    "天成",
+    "隆兴",
+    "祥和",
+    "万通",
+    "佳兴",
+    "福临",
+]
 ORG_KINDS = [
-    ("建筑劳务有限公司", "lawbench:劳动纠纷", ["在{org}的工地干活，工钱一直拿不到。", "{org}欠我工资。", "我是{org}的工人，", "{org}拖欠农民工工资，"]),
-    ("物业服务有限公司", "tipdm:城乡建设", ["{org}不作为。", "小区的{org}乱收费，", "投诉{org}：", "对{org}意见很大，"]),
-    ("化工厂", "tipdm:环境保护", ["{org}晚上偷排，", "反映{org}的问题。", "家附近的{org}味道刺鼻，", "{org}污染，"]),
-    ("房地产开发有限公司", "lawbench:房产纠纷", ["{org}不给办房产证。", "买了{org}的房子，", "{org}延期交房，", "关于{org}："]),
+    (
+        "建筑劳务有限公司",
+        "lawbench:劳动纠纷",
+        [
+            "在{org}的工地干活，工钱一直拿不到。",
+            "{org}欠我工资。",
+            "我是{org}的工人，",
+            "{org}拖欠农民工工资，",
+        ],
+    ),
+    (
+        "物业服务有限公司",
+        "tipdm:城乡建设",
+        ["{org}不作为。", "小区的{org}乱收费，", "投诉{org}：", "对{org}意见很大，"],
+    ),
+    (
+        "化工厂",
+        "tipdm:环境保护",
+        ["{org}晚上偷排，", "反映{org}的问题。", "家附近的{org}味道刺鼻，", "{org}污染，"],
+    ),
+    (
+        "房地产开发有限公司",
+        "lawbench:房产纠纷",
+        ["{org}不给办房产证。", "买了{org}的房子，", "{org}延期交房，", "关于{org}："],
+    ),
     ("养殖场", "tipdm:环境保护", ["{org}污水直排，", "村边{org}臭气熏天。", "反映{org}：", "{org}扰民，"]),
-    ("装饰工程有限公司", "lawbench:合同纠纷", ["{org}收钱不干活，", "找{org}装修出了问题。", "投诉{org}：", "{org}违约，"]),
+    (
+        "装饰工程有限公司",
+        "lawbench:合同纠纷",
+        ["{org}收钱不干活，", "找{org}装修出了问题。", "投诉{org}：", "{org}违约，"],
+    ),
 ]
 GROUP_LINES = [
     "工友们商量再不解决就一起去县政府集体上访。",
@@ -60,7 +106,18 @@ GROUP_LINES = [
 ]
 FRAMES_PRE = ["你好，", "您好，我想反映一下，", "领导好，", "我要投诉：", "麻烦帮忙看看，", "", "", ""]
 FRAMES_POST = ["希望尽快处理。", "请有关部门管一管。", "谢谢！", "盼回复。", "", "", ""]
-SYNONYMS = [("非常", "特别"), ("严重", "很严重"), ("反映", "投诉"), ("希望", "恳请"), ("问题", "情况"), ("现在", "目前"), ("没有", "没"), ("已经", "早已"), ("我们", "咱们"), ("要求", "请求")]
+SYNONYMS = [
+    ("非常", "特别"),
+    ("严重", "很严重"),
+    ("反映", "投诉"),
+    ("希望", "恳请"),
+    ("问题", "情况"),
+    ("现在", "目前"),
+    ("没有", "没"),
+    ("已经", "早已"),
+    ("我们", "咱们"),
+    ("要求", "请求"),
+]
 FOLLOW_UP = ["这是我第{n}次反映了，", "我之前反映过，到现在没有解决，", "再次反映：", "上次说的事还没人管，"]
 
 
@@ -113,13 +170,23 @@ class _Gen:
 
         surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
         given = "建国伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰红梅志强海燕春梅国平文"
-        name = self.rng.choice(surnames) + "".join(self.rng.choice(given) for _ in range(self.rng.choice([1, 2])))
+        name = self.rng.choice(surnames) + "".join(
+            self.rng.choice(given) for _ in range(self.rng.choice([1, 2]))
+        )
         born = datetime(1950, 1, 1) + timedelta(days=self.rng.randrange(0, 365 * 50))
         first17 = f"{self.rng.choice(['51', '43', '36', '42'])}{self.rng.randrange(1000, 9999)}{born:%Y%m%d}{self.rng.randrange(100, 999)}"
         phone = f"1{self.rng.choice('3456789')}{self.rng.randrange(10**8, 10**9)}"
         return {"name": name, "id_number": first17 + gb11643_check_char(first17), "phone": phone}
 
-    def add(self, at: datetime, town: str, village: str, text: str, parties: list[dict[str, str]], source: str | None = None) -> str:
+    def add(
+        self,
+        at: datetime,
+        town: str,
+        village: str,
+        text: str,
+        parties: list[dict[str, str]],
+        source: str | None = None,
+    ) -> str:
         self.n += 1
         cid = f"S{self.spec.seed}-{self.n:05d}"
         self.cases.append(
@@ -159,7 +226,9 @@ class _Gen:
     def background(self) -> None:
         rates = {p: self.rng.gammavariate(2.0, self.spec.weekly_rate / 2.0) for p in self.places}
         labels = [lab for lab, rows in self.by_label.items() if len(rows) >= 60]
-        specialties = {p: self.rng.choice(labels) for p in self.rng.sample(self.places, k=min(4, len(self.places)))}
+        specialties = {
+            p: self.rng.choice(labels) for p in self.rng.sample(self.places, k=min(4, len(self.places)))
+        }
         returning: list[tuple[dict[str, str], str, str]] = []
         day = self.spec.start
         while day < self.end:
@@ -188,7 +257,9 @@ class _Gen:
         return self.when(self.event_start, latest)
 
     def hotspot(self) -> list[str] | None:
-        labels = [lab for lab, rows in self.by_label.items() if sum(r["id"] not in self.used for r in rows) >= 9]
+        labels = [
+            lab for lab, rows in self.by_label.items() if sum(r["id"] not in self.used for r in rows) >= 9
+        ]
         if not labels:
             return None
         label = self.rng.choice(labels)
@@ -198,7 +269,9 @@ class _Gen:
         for _ in range(k):
             row = self.take(label)
             assert row is not None
-            ids.append(self.add(self.when(t0, t0 + timedelta(days=4)), town, village, row["text"], [self.person()]))
+            ids.append(
+                self.add(self.when(t0, t0 + timedelta(days=4)), town, village, row["text"], [self.person()])
+            )
         return ids
 
     def emerging(self) -> list[str] | None:
@@ -206,7 +279,11 @@ class _Gen:
 
         # an emerging issue is about a matter; a seed naming a counterparty would make a collective event
         seed_row = next(
-            (r for r in self.pool if r["id"] not in self.used and len(r["text"]) >= 60 and not counterparties(r["text"])),
+            (
+                r
+                for r in self.pool
+                if r["id"] not in self.used and len(r["text"]) >= 60 and not counterparties(r["text"])
+            ),
             None,
         )
         if seed_row is None:
@@ -216,7 +293,13 @@ class _Gen:
         villages = self.rng.sample([v for t, v in self.places if t == town], k=self.rng.randint(1, 3))
         t0, k = self._window(7), self.rng.randint(6, 10)
         return [
-            self.add(self.when(t0, t0 + timedelta(days=7)), town, self.rng.choice(villages), self.paraphrase(seed_row["text"], heavy=True), [self.person()])
+            self.add(
+                self.when(t0, t0 + timedelta(days=7)),
+                town,
+                self.rng.choice(villages),
+                self.paraphrase(seed_row["text"], heavy=True),
+                [self.person()],
+            )
             for _ in range(k)
         ]
 
@@ -231,12 +314,26 @@ class _Gen:
         for j in range(k):
             row = self.take(label) or self.take()
             assert row is not None
-            body = self.rng.choice(lead).format(org=org) + row["text"] + (self.rng.choice(GROUP_LINES) if j == group_at else "")
-            ids.append(self.add(self.when(t0, t0 + timedelta(days=10)), town, self.rng.choice(villages), body, [self.person()]))
+            body = (
+                self.rng.choice(lead).format(org=org)
+                + row["text"]
+                + (self.rng.choice(GROUP_LINES) if j == group_at else "")
+            )
+            ids.append(
+                self.add(
+                    self.when(t0, t0 + timedelta(days=10)),
+                    town,
+                    self.rng.choice(villages),
+                    body,
+                    [self.person()],
+                )
+            )
         return ids
 
     def repeat(self) -> list[str] | None:
-        labels = [lab for lab, rows in self.by_label.items() if sum(r["id"] not in self.used for r in rows) >= 4]
+        labels = [
+            lab for lab, rows in self.by_label.items() if sum(r["id"] not in self.used for r in rows) >= 4
+        ]
         label = self.rng.choice(labels)
         who = self.person()
         town, village = self.rng.choice(self.places)
@@ -249,7 +346,11 @@ class _Gen:
         for j, at in enumerate(times):
             row = self.take(label)
             assert row is not None
-            ident = [{"name": who["name"], "id_number": who["id_number"], "phone": who["phone"]}, {"name": who["name"], "phone": who["phone"]}, {"name": who["name"], "id_number": who["id_number"]}][j % 3]
+            ident = [
+                {"name": who["name"], "id_number": who["id_number"], "phone": who["phone"]},
+                {"name": who["name"], "phone": who["phone"]},
+                {"name": who["name"], "id_number": who["id_number"]},
+            ][j % 3]
             prefix = self.rng.choice(FOLLOW_UP).format(n=j + 1) if j else ""
             ids.append(self.add(at, town, village, prefix + row["text"], [ident], source=sources[j]))
         return ids
@@ -265,7 +366,10 @@ class _Gen:
         t1 = t0 + timedelta(days=self.rng.uniform(1, 10))
         s1, s2 = self.rng.sample(["12345", "来访", "访情", "来电"], k=2)
         a = self.add(t0, town, village, row["text"], [who], source=s1)
-        second = {"name": who["name"], **({"phone": who["phone"]} if self.rng.random() < 0.5 else {"id_number": who["id_number"]})}
+        second = {
+            "name": who["name"],
+            **({"phone": who["phone"]} if self.rng.random() < 0.5 else {"id_number": who["id_number"]}),
+        }
         b = self.add(t1, town, village, self.paraphrase(row["text"], heavy=False), [second], source=s2)
         return [a, b]
 
@@ -281,7 +385,9 @@ def _poisson(rng: random.Random, lam: float) -> int:
         k += 1
 
 
-def generate(spec: StreamSpec, pool: list[dict[str, str]] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def generate(
+    spec: StreamSpec, pool: list[dict[str, str]] | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(cases in time order, expected alerts)."""
     g = _Gen(spec, pool if pool is not None else load_pool())
     expected: list[dict[str, Any]] = []

@@ -24,9 +24,20 @@ from brain.analysis.report import build_report
 from brain.analysis.service import AnalysisService
 from brain.analysis.store import AnalysisStore, case_persons, cases, features, make_engine
 from brain.settings import Settings
-from eval.analysis_stream import COUNTY, PLACES, SOURCES, SOURCE_WEIGHTS, load_pool
+from eval.analysis_stream import COUNTY, PLACES, SOURCE_WEIGHTS, SOURCES, load_pool
 
-TYPES = ["邻里纠纷", "婚姻家庭纠纷", "劳动争议", "债务纠纷", "房屋宅基地纠纷", "土地承包纠纷", "消费纠纷", "物业纠纷", "交通事故纠纷", "医疗纠纷"]
+TYPES = [
+    "邻里纠纷",
+    "婚姻家庭纠纷",
+    "劳动争议",
+    "债务纠纷",
+    "房屋宅基地纠纷",
+    "土地承包纠纷",
+    "消费纠纷",
+    "物业纠纷",
+    "交通事故纠纷",
+    "医疗纠纷",
+]
 RISKS = ["蓝", "黄", "橙", "红"]
 START = datetime(2024, 7, 1)
 DAYS = 730
@@ -46,14 +57,25 @@ def load(engine: sa.Engine, n: int, log: Callable[[str], None], seed: int = 5) -
                 at = START + timedelta(seconds=int(DAYS * 86400 * i / n) + rng.randrange(3600))
                 resolved = at + timedelta(days=rng.randrange(1, 40)) if rng.random() < 0.8 else None
                 cid = f"B{i:07d}"
-                crow.append({
-                    "id": cid, "external_id": None, "source": rng.choices(SOURCES, SOURCE_WEIGHTS)[0],
-                    "received_at": at, "county": COUNTY, "town": town, "village": village,
-                    "type": TYPES[min(int(rng.expovariate(0.5)), len(TYPES) - 1)], "subtype": None,
-                    "risk": rng.choices(RISKS, [0.5, 0.3, 0.15, 0.05])[0], "status": "已化解" if resolved else "调处中",
-                    "due_at": at + timedelta(days=rng.choice([1, 7, 60])), "resolved_at": resolved,
-                    "reopened_from": None, "text_redacted": rng.choice(texts),
-                })
+                crow.append(
+                    {
+                        "id": cid,
+                        "external_id": None,
+                        "source": rng.choices(SOURCES, SOURCE_WEIGHTS)[0],
+                        "received_at": at,
+                        "county": COUNTY,
+                        "town": town,
+                        "village": village,
+                        "type": TYPES[min(int(rng.expovariate(0.5)), len(TYPES) - 1)],
+                        "subtype": None,
+                        "risk": rng.choices(RISKS, [0.5, 0.3, 0.15, 0.05])[0],
+                        "status": "已化解" if resolved else "调处中",
+                        "due_at": at + timedelta(days=rng.choice([1, 7, 60])),
+                        "resolved_at": resolved,
+                        "reopened_from": None,
+                        "text_redacted": rng.choice(texts),
+                    }
+                )
                 ph = f"p{rng.randrange(n):08x}"
                 prow.append({"case_id": cid, "person_hash": ph})
                 frow.append({"case_id": cid, "received_at": at, "town": town, "person_root": ph})
@@ -71,7 +93,9 @@ def _p(xs: list[float], q: float) -> float:
     return sorted(xs)[min(len(xs) - 1, int(q * (len(xs) - 1)))]
 
 
-def measure(engine: sa.Engine, settings: Settings, log: Callable[[str], None], new_cases: int = 200) -> dict[str, Any]:
+def measure(
+    engine: sa.Engine, settings: Settings, log: Callable[[str], None], new_cases: int = 200
+) -> dict[str, Any]:
     store = AnalysisStore(engine)
     end = START + timedelta(days=DAYS)
     month = (end - timedelta(days=30), end)
@@ -84,16 +108,28 @@ def measure(engine: sa.Engine, settings: Settings, log: Callable[[str], None], n
             t.append((time.perf_counter() - t0) * 1000)
         out["select1_ms"] = statistics.median(t)
         t0 = time.perf_counter()
-        rows = conn.execute(sa.select(cases.c.town, cases.c.type).where(cases.c.received_at >= month[0], cases.c.received_at < month[1])).all()
+        rows = conn.execute(
+            sa.select(cases.c.town, cases.c.type).where(
+                cases.c.received_at >= month[0], cases.c.received_at < month[1]
+            )
+        ).all()
         naive: dict[tuple[str, str], int] = {}
         for town, typ in rows:
             naive[(town, typ)] = naive.get((town, typ), 0) + 1
         out["naive_month_counts_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    build_report(store, ReportRequest(level="县", place=COUNTY, period="month", end=month[1], formats=["html", "pdf"]), settings)
+    build_report(
+        store,
+        ReportRequest(level="县", place=COUNTY, period="month", end=month[1], formats=["html", "pdf"]),
+        settings,
+    )
     out["county_month_report_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    build_report(store, ReportRequest(level="镇", place="城关镇", period="week", end=month[1], formats=["html"]), settings)
+    build_report(
+        store,
+        ReportRequest(level="镇", place="城关镇", period="week", end=month[1], formats=["html"]),
+        settings,
+    )
     out["town_week_report_s"] = time.perf_counter() - t0
     svc = AnalysisService(store, encode=None)
     t0 = time.perf_counter()
@@ -105,8 +141,15 @@ def measure(engine: sa.Engine, settings: Settings, log: Callable[[str], None], n
     for i in range(new_cases):
         town = rng.choice(list(PLACES))
         rec = CaseRecord(
-            id=f"N{i:05d}", source="12345", received_at=end + timedelta(minutes=i), county=COUNTY, town=town,
-            village=rng.choice(PLACES[town]), type=rng.choice(TYPES), risk="黄", text_redacted=texts[i % len(texts)],
+            id=f"N{i:05d}",
+            source="12345",
+            received_at=end + timedelta(minutes=i),
+            county=COUNTY,
+            town=town,
+            village=rng.choice(PLACES[town]),
+            type=rng.choice(TYPES),
+            risk="黄",
+            text_redacted=texts[i % len(texts)],
             person_hashes=[f"q{i:06d}"],
         )
         lat.append(svc.register(rec).took_ms)
@@ -115,7 +158,9 @@ def measure(engine: sa.Engine, settings: Settings, log: Callable[[str], None], n
     return out
 
 
-def run(sizes: list[int], settings: Settings, pg_url: str | None, log: Callable[[str], None]) -> list[dict[str, Any]]:
+def run(
+    sizes: list[int], settings: Settings, pg_url: str | None, log: Callable[[str], None]
+) -> list[dict[str, Any]]:
     results = []
     for n in sizes:
         backends = [("sqlite", None)] + ([("postgresql", pg_url)] if pg_url else [])
@@ -144,13 +189,29 @@ def format_table(results: list[dict[str, Any]]) -> str:
     from rich.table import Table
 
     t = Table(title="态势研判基准：县·月报告与新案件增量检测（SELECT 1 与 Python 逐行计数为同场基线）")
-    cols = [("backend", "库"), ("cases", "案件数"), ("county_month_report_s", "县·月报告 s"), ("town_week_report_s", "镇·周报告 s"),
-            ("detect_p50_ms", "增量检测 p50 ms"), ("detect_p95_ms", "p95 ms"), ("warm_s", "预热 s"), ("select1_ms", "SELECT 1 ms"),
-            ("naive_month_counts_s", "逐行计数 s"), ("load_s", "装载 s")]
+    cols = [
+        ("backend", "库"),
+        ("cases", "案件数"),
+        ("county_month_report_s", "县·月报告 s"),
+        ("town_week_report_s", "镇·周报告 s"),
+        ("detect_p50_ms", "增量检测 p50 ms"),
+        ("detect_p95_ms", "p95 ms"),
+        ("warm_s", "预热 s"),
+        ("select1_ms", "SELECT 1 ms"),
+        ("naive_month_counts_s", "逐行计数 s"),
+        ("load_s", "装载 s"),
+    ]
     for _, label in cols:
         t.add_column(label, justify="right")
     for r in results:
-        t.add_row(*[f"{r[k]:,}" if isinstance(r[k], int) else (f"{r[k]:.3f}" if isinstance(r[k], float) else str(r[k])) for k, _ in cols])
+        t.add_row(
+            *[
+                f"{r[k]:,}"
+                if isinstance(r[k], int)
+                else (f"{r[k]:.3f}" if isinstance(r[k], float) else str(r[k]))
+                for k, _ in cols
+            ]
+        )
     import io
 
     con = Console(file=io.StringIO(), width=160)

@@ -27,19 +27,25 @@ T0 = datetime(2026, 3, 2, 9, 0)
 
 def _settings(tmp: Path, **over: Any) -> Settings:
     # the graph is not needed by the detectors: an unreachable loopback port keeps intake fast and degraded
-    return load_settings("test", state_dir=str(tmp), graph={"uri": "bolt://127.0.0.1:9", "retry_s": 600}, **over)
+    return load_settings(
+        "test", state_dir=str(tmp), graph={"uri": "bolt://127.0.0.1:9", "retry_s": 600}, **over
+    )
 
 
 @pytest.fixture(scope="module")
 def small_stream(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("stream") / "s.jsonl"
-    cases, expected = generate(StreamSpec(seed=11, towns=3, villages=4, weeks=10, warmup_weeks=4, events_per_kind=2, weekly_rate=1.5))
+    cases, expected = generate(
+        StreamSpec(seed=11, towns=3, villages=4, weeks=10, warmup_weeks=4, events_per_kind=2, weekly_rate=1.5)
+    )
     write_stream(path, cases, expected)
     return path
 
 
 @pytest.mark.slow
-def test_suite_scores_a_generated_stream(small_stream: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_suite_scores_a_generated_stream(
+    small_stream: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from brain.service import Brain
     from eval.analysis import run_suite
 
@@ -72,10 +78,18 @@ def _store_with_cases(tmp: Path) -> tuple[AnalysisService, list[CaseRecord]]:
                 at = T0 + timedelta(days=day, hours=i % 8)
                 recs.append(
                     CaseRecord(
-                        id=f"r{i:04d}", source=["12345", "诉情", "警情", "访情"][i % 4], received_at=at, county="清溪县",
-                        town=town, village=v, type=types[i % 3], risk=["蓝", "黄", "橙", "红"][i % 4],
-                        text_redacted=f"第{i}件纠纷，{types[i % 3]}，{v}", person_hashes=[person_hash("k", "id", str(i))],
-                        resolved_at=at + timedelta(days=3) if i % 2 else None, due_at=at + timedelta(days=5),
+                        id=f"r{i:04d}",
+                        source=["12345", "诉情", "警情", "访情"][i % 4],
+                        received_at=at,
+                        county="清溪县",
+                        town=town,
+                        village=v,
+                        type=types[i % 3],
+                        risk=["蓝", "黄", "橙", "红"][i % 4],
+                        text_redacted=f"第{i}件纠纷，{types[i % 3]}，{v}",
+                        person_hashes=[person_hash("k", "id", str(i))],
+                        resolved_at=at + timedelta(days=3) if i % 2 else None,
+                        due_at=at + timedelta(days=5),
                     )
                 )
     for r in recs:
@@ -88,13 +102,22 @@ def test_report_numbers_match_a_direct_count(tmp_path: Path) -> None:
 
     svc, recs = _store_with_cases(tmp_path)
     end = T0 + timedelta(days=60)
-    res = build_report(svc.store, ReportRequest(level="县", place="清溪县", period="month", end=end, formats=["html", "pdf", "docx"]), _settings(tmp_path))
+    res = build_report(
+        svc.store,
+        ReportRequest(level="县", place="清溪县", period="month", end=end, formats=["html", "pdf", "docx"]),
+        _settings(tmp_path),
+    )
     in_month = [r for r in recs if end - timedelta(days=30) <= r.received_at < end]
     assert res.numbers["total"]["value"] == len(in_month)
     assert dict(res.numbers["by_type"]["value"]) == dict(Counter(r.type for r in in_month))
-    assert res.numbers["resolved"]["value"] == sum(1 for r in in_month if r.resolved_at and r.resolved_at < end)
+    assert res.numbers["resolved"]["value"] == sum(
+        1 for r in in_month if r.resolved_at and r.resolved_at < end
+    )
     assert "SELECT" in res.numbers["total"]["sql"] and f'data-figure="total">{len(in_month)}<' in res.html
-    assert Path(res.files["pdf"]).read_bytes()[:5] == b"%PDF-" and Path(res.files["docx"]).stat().st_size > 10_000
+    assert (
+        Path(res.files["pdf"]).read_bytes()[:5] == b"%PDF-"
+        and Path(res.files["docx"]).stat().st_size > 10_000
+    )
     assert res.numbers["_map"]["value"]["schematic"] is False  # every town is in configs/geo/清溪县.geojson
     import pymupdf as fitz
 
@@ -121,10 +144,18 @@ def test_http_surface(tmp_path: Path) -> None:
     settings = _settings(tmp_path, analysis={"embedder": False})
     with TestClient(create_app(settings), client=("127.0.0.1", 50000)) as client:
         text = "村东头的养猪场污水直接排进河里，整条河都臭了，夏天根本没法开窗"
-        body = {"received_at": "2026-03-02T09:00:00", "source": "12345", "place": {"county": "清溪县", "town": "城关镇", "village": "新华村"}, "text": text, "parties": [{"name": "王五", "phone": "13900001111"}]}
+        body = {
+            "received_at": "2026-03-02T09:00:00",
+            "source": "12345",
+            "place": {"county": "清溪县", "town": "城关镇", "village": "新华村"},
+            "text": text,
+            "parties": [{"name": "王五", "phone": "13900001111"}],
+        }
         r1 = client.post("/v1/analysis/cases", json=body)
         assert r1.status_code == 201, r1.text
-        r2 = client.post("/v1/analysis/cases", json={**body, "received_at": "2026-03-04T10:00:00", "source": "来访"})
+        r2 = client.post(
+            "/v1/analysis/cases", json={**body, "received_at": "2026-03-04T10:00:00", "source": "来访"}
+        )
         assert r2.json()["linked_to"] == r1.json()["case_id"]
         page = client.get("/v1/alerts", params={"kind": "duplicate"}).json()
         assert page["total"] == 1 and page["items"][0]["kind"] == "duplicate"
@@ -153,8 +184,23 @@ def test_letter_is_grounded_in_the_alert_cases(tmp_path: Path) -> None:
 
     svc = AnalysisService(AnalysisStore(make_engine(f"sqlite:///{tmp_path / 'a.sqlite3'}")))
     for j in range(3):
-        svc.register(CaseRecord(id=f"w{j}", source=["12345", "来访", "访情"][j], received_at=T0 + timedelta(days=j), county="清溪县", town="青石镇", village="石桥村", type="劳动争议", risk="黄", text_redacted=f"宏达建筑劳务有限公司拖欠工资，第{j}次", person_hashes=[f"h{j}"]))
-    (alert,) = svc.alerts(__import__("brain.analysis.models", fromlist=["x"]).AnalysisAlertQuery(kind="collective")).items
+        svc.register(
+            CaseRecord(
+                id=f"w{j}",
+                source=["12345", "来访", "访情"][j],
+                received_at=T0 + timedelta(days=j),
+                county="清溪县",
+                town="青石镇",
+                village="石桥村",
+                type="劳动争议",
+                risk="黄",
+                text_redacted=f"宏达建筑劳务有限公司拖欠工资，第{j}次",
+                person_hashes=[f"h{j}"],
+            )
+        )
+    (alert,) = svc.alerts(
+        __import__("brain.analysis.models", fromlist=["x"]).AnalysisAlertQuery(kind="collective")
+    ).items
     letter = draft_letter(svc, LetterRequest(alert_id=alert.id, kind="风险提示函"))
     assert "3 件" in letter.text and "劳动争议 3 件" in letter.text and "【待补充：受文单位】" in letter.text
     assert "2026年03月02日至2026年03月04日" in letter.text
@@ -188,12 +234,29 @@ def test_webhooks_signed_retried_logged_redacted(tmp_path: Path) -> None:
         svc.listeners.append(hooks.push)
         text = "张三（身份证 510101199001011234，电话 13800001111）反映：村东头的养猪场污水直排，整条河都臭了"
         for j, src in enumerate(["12345", "来访"]):
-            svc.register(CaseRecord(id=f"d{j}", source=src, received_at=T0 + timedelta(days=j), county="清溪县", town="城关镇", village="新华村", type="环境污染纠纷", text_redacted=text, person_hashes=["same"]))
+            svc.register(
+                CaseRecord(
+                    id=f"d{j}",
+                    source=src,
+                    received_at=T0 + timedelta(days=j),
+                    county="清溪县",
+                    town="城关镇",
+                    village="新华村",
+                    type="环境污染纠纷",
+                    text_redacted=text,
+                    person_hashes=["same"],
+                )
+            )
         hooks.drain()
         hooks.close()
         assert len(_Hook.received) == 2  # one failure (500), then the retry succeeds
         headers, body = _Hook.received[-1]
-        want = "sha256=" + hmac.new(b"s3cret", headers["x-brain-timestamp"].encode() + b"." + body, hashlib.sha256).hexdigest()
+        want = (
+            "sha256="
+            + hmac.new(
+                b"s3cret", headers["x-brain-timestamp"].encode() + b"." + body, hashlib.sha256
+            ).hexdigest()
+        )
         assert headers["x-brain-signature"] == want
         payload = json.loads(body)
         assert payload["event"] == "alert.new" and payload["alert"]["kind"] == "duplicate"

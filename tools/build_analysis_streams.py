@@ -39,19 +39,54 @@ def build_pool(shared: Path) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for line in (shared / "tipdm2020" / "messages_labeled_level1.jsonl").read_text().splitlines():
         r = json.loads(line)
-        rows.append({"id": f"tipdm-{r['留言编号']}", "source": "tipdm2020", "label": f"tipdm:{r['一级分类']}", "text": _clean(r["留言详情"])})
+        rows.append(
+            {
+                "id": f"tipdm-{r['留言编号']}",
+                "source": "tipdm2020",
+                "label": f"tipdm:{r['一级分类']}",
+                "text": _clean(r["留言详情"]),
+            }
+        )
     for line in (shared / "tipdm2020" / "messages_with_official_replies.jsonl").read_text().splitlines():
         r = json.loads(line)
-        rows.append({"id": f"tipdm-r-{r['留言编号']}", "source": "tipdm2020", "label": "tipdm:答复", "text": _clean(r["留言详情"])})
+        rows.append(
+            {
+                "id": f"tipdm-r-{r['留言编号']}",
+                "source": "tipdm2020",
+                "label": "tipdm:答复",
+                "text": _clean(r["留言详情"]),
+            }
+        )
     for i, r in enumerate(json.loads((shared / "lawbench" / "2-4.json").read_text())):
-        rows.append({"id": f"lawbench-2-4-{i:03d}", "source": "lawbench", "label": f"lawbench:{r['answer']}", "text": _clean(r["question"])})
+        rows.append(
+            {
+                "id": f"lawbench-2-4-{i:03d}",
+                "source": "lawbench",
+                "label": f"lawbench:{r['answer']}",
+                "text": _clean(r["question"]),
+            }
+        )
     for r in json.loads((shared / "stard" / "queries.json").read_text()):
         if int(r["query_id"]) % 5 == 0:  # the dev split: never used
             continue
-        rows.append({"id": f"stard-{r['query_id']}", "source": "stard-train", "label": "stard", "text": _clean(r["问题"])})
+        rows.append(
+            {
+                "id": f"stard-{r['query_id']}",
+                "source": "stard-train",
+                "label": "stard",
+                "text": _clean(r["问题"]),
+            }
+        )
     for doc in json.loads((shared / "cjrc" / "dev_ground_truth.json").read_text())["data"]:
         for j, p in enumerate(doc["paragraphs"]):
-            rows.append({"id": f"cjrc-dev-{doc.get('id', len(rows))}-{j}", "source": "cjrc-dev", "label": f"cjrc:{p['casename']}", "text": _clean(p["context"])})
+            rows.append(
+                {
+                    "id": f"cjrc-dev-{doc.get('id', len(rows))}-{j}",
+                    "source": "cjrc-dev",
+                    "label": f"cjrc:{p['casename']}",
+                    "text": _clean(p["context"]),
+                }
+            )
     return dedupe(rows)
 
 

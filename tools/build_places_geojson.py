@@ -39,7 +39,13 @@ def build(county: str, places: dict[str, list[str]], seed: int = 7) -> dict[str,
     for i, (town, villages) in enumerate(places.items()):
         tx, ty = x0 + (i % cols) * w, y0 - (i // cols) * h
         outline = [[tx, ty], [tx + w, ty], [tx + w, ty - h], [tx, ty - h], [tx, ty]]
-        feats.append({"type": "Feature", "properties": {"level": "镇", "name": town}, "geometry": {"type": "Polygon", "coordinates": [outline]}})
+        feats.append(
+            {
+                "type": "Feature",
+                "properties": {"level": "镇", "name": town},
+                "geometry": {"type": "Polygon", "coordinates": [outline]},
+            }
+        )
         n = max(len(villages), 1)
         c = math.ceil(math.sqrt(n))
         r = math.ceil(n / c)
@@ -54,8 +60,19 @@ def build(county: str, places: dict[str, list[str]], seed: int = 7) -> dict[str,
             a, b = k % c, k // c
             a1 = c if (k == n - 1 and b == r - 1) else a + 1  # the last village of a short row takes the rest
             ring = [pts[a, b], pts[a1, b], pts[a1, b + 1], pts[a, b + 1], pts[a, b]]
-            feats.append({"type": "Feature", "properties": {"level": "村", "name": v, "town": town}, "geometry": {"type": "Polygon", "coordinates": [ring]}})
-    return {"type": "FeatureCollection", "name": county, "properties": {"fictional": True, "source": "tools/build_places_geojson.py"}, "features": feats}
+            feats.append(
+                {
+                    "type": "Feature",
+                    "properties": {"level": "村", "name": v, "town": town},
+                    "geometry": {"type": "Polygon", "coordinates": [ring]},
+                }
+            )
+    return {
+        "type": "FeatureCollection",
+        "name": county,
+        "properties": {"fictional": True, "source": "tools/build_places_geojson.py"},
+        "features": feats,
+    }
 
 
 def main() -> None:

@@ -37,10 +37,17 @@ def _counted(*cond: Any) -> sa.Select[Any]:
     )
 
 
-_PRIOR: dict[tuple[str, str | None, str, str], float] = {}
+_PRIOR: dict[tuple[str, str, str | None, str], float] = {}
 
 
-def prior_rate(conn: sa.Connection, case: CaseRecord, type_cond: list[Any], hist_start: datetime, start: datetime, e: float) -> float:
+def prior_rate(
+    conn: sa.Connection,
+    case: CaseRecord,
+    type_cond: list[Any],
+    hist_start: datetime,
+    start: datetime,
+    e: float,
+) -> float:
     """County-wide rate of the type per village and window over the history period. It moves slowly, so it
     is counted once per county, type and day (a county-wide scan per case would grow with the ledger)."""
     key = (str(conn.engine.url), case.county, case.type if type_cond else None, f"{start:%Y-%m-%d}")
@@ -48,7 +55,9 @@ def prior_rate(conn: sa.Connection, case: CaseRecord, type_cond: list[Any], hist
         hist_range = (cases.c.received_at >= hist_start, cases.c.received_at <= start)
         county = conn.execute(_counted(cases.c.county == case.county, *hist_range, *type_cond)).scalar_one()
         villages = conn.execute(
-            sa.select(sa.func.count(sa.distinct(cases.c.village))).where(cases.c.county == case.county, *hist_range)
+            sa.select(sa.func.count(sa.distinct(cases.c.village))).where(
+                cases.c.county == case.county, *hist_range
+            )
         ).scalar_one()
         if len(_PRIOR) > 100_000:
             _PRIOR.clear()
@@ -79,7 +88,12 @@ def cell_test(
         return None
     type_cond = [cases.c.type == case.type] if by_type else []
     c = conn.execute(
-        _counted(cases.c.village == case.village, cases.c.received_at > start, cases.c.received_at <= at, *type_cond)
+        _counted(
+            cases.c.village == case.village,
+            cases.c.received_at > start,
+            cases.c.received_at <= at,
+            *type_cond,
+        )
     ).scalar_one()
     if c < params.hotspot_min_count:
         return None

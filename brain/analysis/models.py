@@ -137,7 +137,7 @@ class ReportRequest(BaseModel):
     period: Literal["week", "half-month", "month", "custom"] = "month"
     end: datetime | None = Field(default=None, description="期末（不含）；缺省为现在")
     start: datetime | None = Field(default=None, description="custom 时的期初")
-    formats: list[Literal["html", "pdf", "docx"]] = Field(default_factory=lambda: ["html", "pdf"])
+    formats: list[Literal["html", "pdf", "docx"]] = Field(default_factory=lambda: ["html", "pdf"])  # type: ignore[arg-type]
 
 
 class ReportResult(BaseModel):

@@ -17,6 +17,7 @@ and 易反弹 (rebound). Each counts in SQL over ``analysis_features`` / ``case_
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -109,9 +110,7 @@ def _inside_emerging(conn: sa.Connection, ids: list[str]) -> bool:
     return n * 2 >= len(ids)
 
 
-def person_cases(
-    conn: sa.Connection, root: str, case: CaseRecord, days: float
-) -> list[sa.Row[tuple[str, object, str | None, str]]]:
+def person_cases(conn: sa.Connection, root: str, case: CaseRecord, days: float) -> list[Any]:
     start = case.received_at - timedelta(days=days)
     return list(
         conn.execute(

@@ -94,7 +94,7 @@ def heatmap(unit_type: list[tuple[str, str, int]], top: int = 8) -> bytes:
     for i in range(len(units)):
         for j in range(len(types)):
             if m[i, j]:
-                ax.text(j, i, int(m[i, j]), ha="center", va="center", fontsize=7)
+                ax.text(j, i, str(int(m[i, j])), ha="center", va="center", fontsize=7)
     fig.colorbar(im, ax=ax, shrink=0.8)
     ax.set_title("地点 × 类型 热力图")
     return _png(fig)
@@ -111,7 +111,12 @@ def _bbox(coords: list[list[float]]) -> tuple[float, float, float, float]:
 
 
 def peace_map(
-    county: str, level: str, place: str, counts: dict[str, int], alerted: set[str], villages_of: dict[str, list[str]]
+    county: str,
+    level: str,
+    place: str,
+    counts: dict[str, int],
+    alerted: set[str],
+    villages_of: dict[str, list[str]],
 ) -> tuple[bytes, bool]:
     """(PNG, schematic): towns (county report) or the town's villages (town report) coloured by count."""
     _font()
@@ -121,7 +126,11 @@ def peace_map(
     from matplotlib.patches import Polygon
 
     geo = load_geo(county) or {"features": []}
-    towns = {f["properties"]["name"]: f["geometry"]["coordinates"][0] for f in geo["features"] if f["properties"].get("level") == "镇"}
+    towns = {
+        f["properties"]["name"]: f["geometry"]["coordinates"][0]
+        for f in geo["features"]
+        if f["properties"].get("level") == "镇"
+    }
     vills = {
         (f["properties"].get("town"), f["properties"]["name"]): f["geometry"]["coordinates"][0]
         for f in geo["features"]
@@ -151,7 +160,12 @@ def peace_map(
             schematic = True
             c, r = i % cols, i // cols
             w, h = (x1 - x0) / cols, (y1 - y0) / rows
-            shapes[v] = [[x0 + c * w, y1 - r * h], [x0 + (c + 1) * w, y1 - r * h], [x0 + (c + 1) * w, y1 - (r + 1) * h], [x0 + c * w, y1 - (r + 1) * h]]
+            shapes[v] = [
+                [x0 + c * w, y1 - r * h],
+                [x0 + (c + 1) * w, y1 - r * h],
+                [x0 + (c + 1) * w, y1 - (r + 1) * h],
+                [x0 + c * w, y1 - (r + 1) * h],
+            ]
     norm = Normalize(vmin=0, vmax=max([*counts.values(), 1]))
     cmap = plt.get_cmap("YlOrRd")
     fig, ax = plt.subplots(figsize=(7, 5))

@@ -62,7 +62,9 @@ def figures(conn: sa.Connection, level: str, place: str, start: datetime, end: d
     joined = cases.outerjoin(features, features.c.case_id == cases.c.id)
     out = {
         "total": run(conn, sa.select(sa.func.count()).select_from(cases).where(*where), p, scalar=True),
-        "previous_total": run(conn, sa.select(sa.func.count()).select_from(cases).where(*prev), p, scalar=True),
+        "previous_total": run(
+            conn, sa.select(sa.func.count()).select_from(cases).where(*prev), p, scalar=True
+        ),
         "matters": run(
             conn,
             sa.select(sa.func.count(sa.distinct(sa.func.coalesce(features.c.matter, cases.c.id))))
@@ -72,10 +74,14 @@ def figures(conn: sa.Connection, level: str, place: str, start: datetime, end: d
             scalar=True,
         ),
         "by_type": run(
-            conn, sa.select(typ, sa.func.count()).where(*where).group_by(typ).order_by(sa.func.count().desc()), p
+            conn,
+            sa.select(typ, sa.func.count()).where(*where).group_by(typ).order_by(sa.func.count().desc()),
+            p,
         ),
         "previous_by_type": run(conn, sa.select(typ, sa.func.count()).where(*prev).group_by(typ), p),
-        "by_risk": run(conn, sa.select(cases.c.risk, sa.func.count()).where(*where).group_by(cases.c.risk), p),
+        "by_risk": run(
+            conn, sa.select(cases.c.risk, sa.func.count()).where(*where).group_by(cases.c.risk), p
+        ),
         "by_unit": run(conn, sa.select(unit, sa.func.count()).where(*where).group_by(unit).order_by(unit), p),
         "unit_type": run(conn, sa.select(unit, typ, sa.func.count()).where(*where).group_by(unit, typ), p),
         "daily_type": run(
@@ -85,7 +91,9 @@ def figures(conn: sa.Connection, level: str, place: str, start: datetime, end: d
         ),
         "resolved": run(
             conn,
-            sa.select(sa.func.count()).where(*where, cases.c.resolved_at.is_not(None), cases.c.resolved_at < end),
+            sa.select(sa.func.count()).where(
+                *where, cases.c.resolved_at.is_not(None), cases.c.resolved_at < end
+            ),
             p,
             scalar=True,
         ),
@@ -141,7 +149,9 @@ def figures(conn: sa.Connection, level: str, place: str, start: datetime, end: d
 
 def hotspot_cells(conn: sa.Connection, query: HotspotQuery, params: AnalysisParams) -> HotspotResult:
     """Counts per place × type in [since, until) against each place's own history before ``since``."""
-    until = query.until or (conn.execute(sa.select(sa.func.max(cases.c.received_at))).scalar() or datetime.now())
+    until = query.until or (
+        conn.execute(sa.select(sa.func.max(cases.c.received_at))).scalar() or datetime.now()
+    )
     until = until + timedelta(seconds=1) if query.until is None else until
     since = query.since or until - timedelta(days=params.hotspot_window_days)
     unit = {"县": cases.c.county, "镇": cases.c.town, "村": cases.c.village}[query.level]
@@ -149,14 +159,18 @@ def hotspot_cells(conn: sa.Connection, query: HotspotQuery, params: AnalysisPara
     cond = [cases.c.received_at >= since, cases.c.received_at < until]
     hcond = [cases.c.received_at >= hist_start, cases.c.received_at < since]
     if query.place:
-        scope = sa.or_(cases.c.county == query.place, cases.c.town == query.place, cases.c.village == query.place)
+        scope = sa.or_(
+            cases.c.county == query.place, cases.c.town == query.place, cases.c.village == query.place
+        )
         cond.append(scope)
         hcond.append(scope)
     typ = sa.func.coalesce(cases.c.type, "未分类")
     now_q = sa.select(unit, sa.func.min(cases.c.town), typ, sa.func.count()).where(*cond).group_by(unit, typ)
     hist = dict(
         ((u, t), n)
-        for u, t, n in conn.execute(sa.select(unit, typ, sa.func.count()).where(*hcond).group_by(unit, typ)).all()
+        for u, t, n in conn.execute(
+            sa.select(unit, typ, sa.func.count()).where(*hcond).group_by(unit, typ)
+        ).all()
     )
     windows = max((since - hist_start) / (until - since), 1e-9)
     cells = []

@@ -41,7 +41,11 @@ def period(req: ReportRequest, latest: datetime | None) -> tuple[datetime, datet
                 hint="例如 start=2026-05-01T00:00:00, end=2026-06-01T00:00:00",
             )
         return req.start, req.end
-    end = req.end or ((latest + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0) if latest else datetime.now())
+    end = req.end or (
+        (latest + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        if latest
+        else datetime.now()
+    )
     return end - timedelta(days=PERIOD_DAYS[req.period]), end
 
 
@@ -58,9 +62,12 @@ def build_report(store: AnalysisStore, req: ReportRequest, settings: Settings) -
             )
         start, end = period(req, latest)
         figs = figures(conn, req.level, req.place, start, end)
-        county = req.place if req.level == "县" else conn.execute(
-            sa.select(cases.c.county).where(cases.c.town == req.place).limit(1)
-        ).scalar() or ""
+        county = (
+            req.place
+            if req.level == "县"
+            else conn.execute(sa.select(cases.c.county).where(cases.c.town == req.place).limit(1)).scalar()
+            or ""
+        )
         villages_of: dict[str, list[str]] = {}
         for t, v in conn.execute(sa.select(cases.c.town, cases.c.village).distinct()).all():
             villages_of.setdefault(t, []).append(v)
@@ -91,7 +98,11 @@ def _render(
     }
     total, prev_total = int(n["total"]), int(n["previous_total"])
     delta = total - prev_total
-    change = f"环比{'增加' if delta > 0 else '减少'} {abs(delta)} 件（{abs(delta) / prev_total:.1%}）" if prev_total and delta else ("与上期持平" if prev_total else "上期无数据")
+    change = (
+        f"环比{'增加' if delta > 0 else '减少'} {abs(delta)} 件（{abs(delta) / prev_total:.1%}）"
+        if prev_total and delta
+        else ("与上期持平" if prev_total else "上期无数据")
+    )
     resolved = int(n["resolved"])
     title = f"{req.place}{ {'week': '周', 'half-month': '半月', 'month': '月度', 'custom': ''}[req.period] }矛盾纠纷研判报告"
     rid = "RPT-" + hashlib.sha1(f"{req.level}|{req.place}|{start}|{end}".encode()).hexdigest()[:10]
@@ -139,11 +150,17 @@ def _render(
     numbers = {k: {"value": f.value, "sql": f.sql, "params": f.params} for k, f in figs.items()}
     numbers["_map"] = {"value": {"schematic": schematic}, "sql": "", "params": {}}
     result = ReportResult(
-        id=rid, title=title, level=req.level, place=req.place, start=start, end=end, numbers=numbers, files=files, html=html
+        id=rid,
+        title=title,
+        level=req.level,
+        place=req.place,
+        start=start,
+        end=end,
+        numbers=numbers,
+        files=files,
+        html=html,
     )
-    (out / "report.json").write_text(
-        result.model_dump_json(exclude={"html"}), encoding="utf-8"
-    )
+    (out / "report.json").write_text(result.model_dump_json(exclude={"html"}), encoding="utf-8")
     return result
 
 

@@ -38,7 +38,14 @@ def render_pdf(ctx: dict[str, Any], pngs: dict[str, bytes], font_path: Path | No
 
     def table(rows: list[list[Any]], widths: list[float] | None = None) -> Table:
         t = Table([[Paragraph(str(c), small) for c in r] for r in rows], colWidths=widths, repeatRows=1)
-        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)]))
+        t.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                ]
+            )
+        )
         return t
 
     def img(name: str, width: float = 170 * mm) -> Image:
@@ -49,14 +56,47 @@ def render_pdf(ctx: dict[str, Any], pngs: dict[str, bytes], font_path: Path | No
 
     story: list[Any] = [Paragraph(ctx["title"], h1)]
     story += [Paragraph(t, body) for t in _summary(ctx)]
-    story += [Paragraph("二、类型分布与变化", h2), table([["类型", "本期", "上期", "变化"]] + [[t, c, p, f"{c - p:+d}"] for t, c, p in ctx["by_type"]])]
-    story += [Spacer(1, 4), img("trend"), Paragraph("三、地点分布（平安地图）", h2), img("map", 140 * mm), img("heatmap")]
-    story += [Paragraph("四、诉调 / 警调 / 访调对接", h2), table([["渠道", "件数", "已化解"]] + [list(r) for r in ctx["channels"]] or [["-", "-", "-"]])]
+    story += [
+        Paragraph("二、类型分布与变化", h2),
+        table([["类型", "本期", "上期", "变化"]] + [[t, c, p, f"{c - p:+d}"] for t, c, p in ctx["by_type"]]),
+    ]
+    story += [
+        Spacer(1, 4),
+        img("trend"),
+        Paragraph("三、地点分布（平安地图）", h2),
+        img("map", 140 * mm),
+        img("heatmap"),
+    ]
+    story += [
+        Paragraph("四、诉调 / 警调 / 访调对接", h2),
+        table([["渠道", "件数", "已化解"]] + [list(r) for r in ctx["channels"]] or [["-", "-", "-"]]),
+    ]
     story += [Paragraph(f"五、本期预警（{len(ctx['alerts'])} 条）", h2)]
-    story += [table([["类别", "等级", "内容", "依据"]] + [[KIND_LABELS[a[1]], a[2], a[3], a[4]] for a in ctx["alerts"]], [22 * mm, 12 * mm, 60 * mm, 76 * mm])] if ctx["alerts"] else [Paragraph("本期无预警。", body)]
-    story += [Paragraph("附：数字来源（同一只读事务中的查询）", h2)] + [Paragraph(f"{k}：{sql}", small) for k, sql in ctx["queries"]]
+    story += (
+        [
+            table(
+                [["类别", "等级", "内容", "依据"]]
+                + [[KIND_LABELS[a[1]], a[2], a[3], a[4]] for a in ctx["alerts"]],
+                [22 * mm, 12 * mm, 60 * mm, 76 * mm],
+            )
+        ]
+        if ctx["alerts"]
+        else [Paragraph("本期无预警。", body)]
+    )
+    story += [Paragraph("附：数字来源（同一只读事务中的查询）", h2)] + [
+        Paragraph(f"{k}：{sql}", small) for k, sql in ctx["queries"]
+    ]
     buf = io.BytesIO()
-    SimpleDocTemplate(buf, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm, title=ctx["title"], initialFontName=font).build(story)
+    SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=ctx["title"],
+        initialFontName=font,
+    ).build(story)
     return buf.getvalue()
 
 

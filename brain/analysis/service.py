@@ -30,7 +30,7 @@ from brain.analysis.models import (
     RegisterResult,
 )
 from brain.analysis.people import detect_collective, detect_escalation, detect_rebound, detect_repeat
-from brain.analysis.similar import Encoder, TextIndex, distinct_people
+from brain.analysis.similar import Encoder, Entry, Match, TextIndex, distinct_people
 from brain.analysis.store import AnalysisStore, case_people, cases, features
 from brain.errors import NotFoundError
 
@@ -134,7 +134,9 @@ class AnalysisService:
         roots = [r for r in (self.store.person_root(conn, g) for g in groups) if r]
         root = roots[0] if roots else None
         if roots:
-            conn.execute(sa.insert(case_people), [{"case_id": case.id, "person_root": r} for r in dict.fromkeys(roots)])
+            conn.execute(
+                sa.insert(case_people), [{"case_id": case.id, "person_root": r} for r in dict.fromkeys(roots)]
+            )
         text = case.text_redacted
         cps = T.counterparties(text)
         words = T.collective_language(text)
@@ -200,7 +202,9 @@ class AnalysisService:
                 .where(features.c.case_id == case.id)
                 .values(linked_to=linked, link_reason=reason, matter=linked or matter)
             )
-        changes += detect_collective(self.store, conn, case, p, counterparty=cps[0] if cps else None, words=words)
+        changes += detect_collective(
+            self.store, conn, case, p, counterparty=cps[0] if cps else None, words=words
+        )
         changes += detect_escalation(self.store, conn, case, p, threats=threats, roots=roots)
         changes += detect_rebound(self.store, conn, case, p, root=root)
         changes += detect_hotspot(
@@ -233,7 +237,9 @@ class AnalysisService:
             existing=prior,
         )
 
-    def _emerging(self, conn: sa.Connection, case: CaseRecord, members: list, people: int, matches: list) -> AlertChange:  # type: ignore[type-arg]
+    def _emerging(
+        self, conn: sa.Connection, case: CaseRecord, members: list[Entry], people: int, matches: list[Match]
+    ) -> AlertChange:
         from brain.analysis.alerting import title_for, upsert_alert
         from brain.analysis.models import AlertLevel, Place
 
@@ -284,7 +290,9 @@ class AnalysisService:
         with self.store.engine.connect() as conn:
             a = self.store.get_alert(conn, alert_id)
         if a is None:
-            raise NotFoundError(f"预警 {alert_id} 不存在", where="alert_id", hint="用 GET /v1/alerts 查看预警列表")
+            raise NotFoundError(
+                f"预警 {alert_id} 不存在", where="alert_id", hint="用 GET /v1/alerts 查看预警列表"
+            )
         return a
 
     def hotspots(self, query: HotspotQuery) -> HotspotResult:

@@ -77,7 +77,9 @@ class TextIndex:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return ra
-        first, second = sorted((ra, rb), key=lambda r: (self.entries[r].at, r) if r in self.entries else (datetime.min, r))
+        first, second = sorted(
+            (ra, rb), key=lambda r: (self.entries[r].at, r) if r in self.entries else (datetime.min, r)
+        )
         self.parent[second] = first
         self.clusters.setdefault(first, [first]).extend(self.clusters.pop(second, [second]))
         return first

@@ -71,7 +71,9 @@ features = sa.Table(
     sa.Column("counterparty", sa.String(64)),
     sa.Column("collective_words", sa.String(128)),
     sa.Column("threat_words", sa.String(128)),
-    sa.Column("matter", sa.String(64)),  # the first case of the same matter (text cluster, counterparty group)
+    sa.Column(
+        "matter", sa.String(64)
+    ),  # the first case of the same matter (text cluster, counterparty group)
     sa.Index("ix_features_root", "person_root", "received_at"),
     sa.Index("ix_features_cp", "town", "counterparty", "received_at"),
 )
@@ -197,14 +199,22 @@ class AnalysisStore:
             conn.execute(sa.insert(person_roots), [{"person_hash": h, "root": root} for h in new])
         stale = sorted(r for r in roots if r != root and r in known.values())
         if stale:
+            conn.execute(sa.update(person_roots).where(person_roots.c.root.in_(stale)).values(root=root))
             conn.execute(
-                sa.update(person_roots).where(person_roots.c.root.in_(stale)).values(root=root)
+                sa.update(features).where(features.c.person_root.in_(stale)).values(person_root=root)
             )
-            conn.execute(sa.update(features).where(features.c.person_root.in_(stale)).values(person_root=root))
             for old in stale:  # (case, root) pairs may collide after the merge: re-insert the distinct ones
-                ids = list(conn.execute(sa.select(case_people.c.case_id).where(case_people.c.person_root == old)).scalars())
+                ids = list(
+                    conn.execute(
+                        sa.select(case_people.c.case_id).where(case_people.c.person_root == old)
+                    ).scalars()
+                )
                 conn.execute(sa.delete(case_people).where(case_people.c.person_root == old))
-                have = set(conn.execute(sa.select(case_people.c.case_id).where(case_people.c.person_root == root)).scalars())
+                have = set(
+                    conn.execute(
+                        sa.select(case_people.c.case_id).where(case_people.c.person_root == root)
+                    ).scalars()
+                )
                 rows = [{"case_id": c, "person_root": root} for c in dict.fromkeys(ids) if c not in have]
                 if rows:
                     conn.execute(sa.insert(case_people), rows)

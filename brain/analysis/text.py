@@ -20,8 +20,12 @@ _PLACEHOLDER = re.compile(r"[\[【<〈][^\]】>〉]{1,12}[\]】>〉]")
 _NON_WORD = re.compile(r"[^\w]+")
 
 # 群体性 language: an action a group takes (Ministry of Public Security usage for 群体性事件 precursors).
-COLLECTIVE_ACTION = re.compile(r"集体上访|集体信访|越级上访|堵路|拦路|堵门|拉横幅|打横幅|静坐|围堵|聚集|联名|集体讨薪|罢工")
-GROUP_SUBJECT = re.compile(r"我们|大家|工友|村民们?|业主们|工人们|多名|几十|数十|上百|[0-9０-９]{2,}\s*[名户人位]|全体")
+COLLECTIVE_ACTION = re.compile(
+    r"集体上访|集体信访|越级上访|堵路|拦路|堵门|拉横幅|打横幅|静坐|围堵|聚集|联名|集体讨薪|罢工"
+)
+GROUP_SUBJECT = re.compile(
+    r"我们|大家|工友|村民们?|业主们|工人们|多名|几十|数十|上百|[0-9０-９]{2,}\s*[名户人位]|全体"
+)
 # 民转刑 precursors: threats and weapons (the intake risk rules name the same signals).
 THREAT = re.compile(r"扬言|报复|威胁|同归于尽|砍死|杀了|弄死|拿刀|持刀|动刀|放火|烧了|炸了|不想活|拼命")
 

@@ -130,16 +130,26 @@ class WebhookDispatcher:
             with self.engine.begin() as conn:
                 conn.execute(
                     sa.insert(webhook_log).values(
-                        target=target.url, alert_id=change.alert.id, event=event, attempt=attempt,
-                        status=status, ok=ok, error=error, at=datetime.now(),
+                        target=target.url,
+                        alert_id=change.alert.id,
+                        event=event,
+                        attempt=attempt,
+                        status=status,
+                        ok=ok,
+                        error=error,
+                        at=datetime.now(),
                     )
                 )
             if ok:
                 return
             if attempt <= self.retries:
                 time.sleep(min(self.backoff_s * 2 ** (attempt - 1), self.max_backoff_s))
-        log.warning("webhook %s gave up on %s after %d attempts", target.url, change.alert.id, self.retries + 1)
+        log.warning(
+            "webhook %s gave up on %s after %d attempts", target.url, change.alert.id, self.retries + 1
+        )
 
     def log_rows(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(sa.select(webhook_log).order_by(webhook_log.c.id)).mappings()]
+            return [
+                dict(r) for r in conn.execute(sa.select(webhook_log).order_by(webhook_log.c.id)).mappings()
+            ]

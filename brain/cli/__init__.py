@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from brain.cli import agreement, analysis_cmd, audit, bench, core, eval_cmd, ingest_cmd, intake, keys, kg, mcp_cmd
+from brain.cli import (
+    agreement,
+    analysis_cmd,
+    audit,
+    bench,
+    core,
+    eval_cmd,
+    ingest_cmd,
+    intake,
+    keys,
+    kg,
+    mcp_cmd,
+)
 
 app = typer.Typer(help="枫桥智脑 命令行工具", no_args_is_help=True, add_completion=False)
 core.register(app)

@@ -28,7 +28,14 @@ def register(root: typer.Typer) -> None:
         from brain.analysis.models import ReportRequest
 
         req = ReportRequest.model_validate(
-            {"level": level, "place": place, "period": period, "end": end, "start": start, "formats": [f.strip() for f in formats.split(",") if f.strip()]}
+            {
+                "level": level,
+                "place": place,
+                "period": period,
+                "end": end,
+                "start": start,
+                "formats": [f.strip() for f in formats.split(",") if f.strip()],
+            }
         )
         with brain_session(profile) as brain:
             result = brain.analysis_report(req)
@@ -88,4 +95,6 @@ def letter(
     from brain.analysis.models import LetterRequest
 
     with brain_session(profile) as brain:
-        typer.echo(brain.alert_letter(LetterRequest.model_validate({"alert_id": alert_id, "kind": kind})).text)
+        typer.echo(
+            brain.alert_letter(LetterRequest.model_validate({"alert_id": alert_id, "kind": kind})).text
+        )

@@ -12,7 +12,16 @@ from typing import Any, Protocol
 
 import gradio as gr
 
-KINDS = {"": "全部", "hotspot": "热点", "emerging": "苗头", "collective": "群体性苗头", "repeat": "重复访", "duplicate": "重复投诉", "escalation": "民转刑风险", "rebound": "易反弹"}
+KINDS = {
+    "": "全部",
+    "hotspot": "热点",
+    "emerging": "苗头",
+    "collective": "群体性苗头",
+    "repeat": "重复访",
+    "duplicate": "重复投诉",
+    "escalation": "民转刑风险",
+    "rebound": "易反弹",
+}
 LEVEL_COLOURS = {"红": "#d32f2f", "橙": "#ef6c00", "蓝": "#1565c0"}
 
 
@@ -40,7 +49,9 @@ class HttpAnalysisClient:
         return resp
 
     def alerts(self, query: dict[str, Any]) -> dict[str, Any]:
-        return dict(self._ok(self._http.get("/v1/alerts", params={k: v for k, v in query.items() if v})).json())
+        return dict(
+            self._ok(self._http.get("/v1/alerts", params={k: v for k, v in query.items() if v})).json()
+        )
 
     def report(self, request: dict[str, Any]) -> dict[str, Any]:
         return dict(self._ok(self._http.post("/v1/reports", json=request)).json())
@@ -51,14 +62,23 @@ class HttpAnalysisClient:
 
 def render_alerts(page: dict[str, Any]) -> tuple[list[list[str]], str]:
     rows = [
-        [a["id"], KINDS.get(a["kind"], a["kind"]), a["level"], a["title"], str(len(a["case_ids"])), a["created_at"][:16].replace("T", " ")]
+        [
+            a["id"],
+            KINDS.get(a["kind"], a["kind"]),
+            a["level"],
+            a["title"],
+            str(len(a["case_ids"])),
+            a["created_at"][:16].replace("T", " "),
+        ]
         for a in page.get("items", [])
     ]
     md = [f"共 {page.get('total', 0)} 条预警。"]
     for a in page.get("items", [])[:20]:
         colour = LEVEL_COLOURS.get(a["level"], "#333")
-        md.append(f'<div class="alert-item"><b style="color:{colour}">{a["level"]}色</b> {a["title"]}<br>'
-                  f'<small>依据：{a["rule"]}<br>案件：{"、".join(a["case_ids"][:12])}</small></div>')
+        md.append(
+            f'<div class="alert-item"><b style="color:{colour}">{a["level"]}色</b> {a["title"]}<br>'
+            f"<small>依据：{a['rule']}<br>案件：{'、'.join(a['case_ids'][:12])}</small></div>"
+        )
     return rows, "\n".join(md)
 
 
@@ -72,7 +92,9 @@ def build_tab(client: AnalysisClient) -> None:
     with gr.Row():
         level = gr.Dropdown(["县", "镇"], value="县", label="层级", elem_id="an-level")
         place = gr.Textbox(value="清溪县", label="地点（县或乡镇）", elem_id="an-place")
-        period = gr.Dropdown(["week", "half-month", "month"], value="month", label="周期", elem_id="an-period")
+        period = gr.Dropdown(
+            ["week", "half-month", "month"], value="month", label="周期", elem_id="an-period"
+        )
         make = gr.Button("生成研判报告", variant="primary", elem_id="an-report")
     with gr.Row():
         kind = gr.Dropdown(list(KINDS.values()), value="全部", label="预警类别", elem_id="an-kind")
@@ -83,20 +105,38 @@ def build_tab(client: AnalysisClient) -> None:
             plots = gr.HTML(elem_id="an-plots")
             files = gr.DownloadButton("下载 PDF", visible=False, elem_id="an-pdf")
         with gr.Column():
-            table = gr.Dataframe(headers=["编号", "类别", "等级", "内容", "案件数", "时间"], interactive=False, elem_id="an-alerts")
+            table = gr.Dataframe(
+                headers=["编号", "类别", "等级", "内容", "案件数", "时间"],
+                interactive=False,
+                elem_id="an-alerts",
+            )
             detail = gr.HTML(elem_id="an-detail")
 
     def load_alerts(kind_label: str, colour_in: str, place_in: str) -> tuple[Any, str]:
         code = next((k for k, v in KINDS.items() if v == kind_label), "")
         try:
-            page = client.alerts({"kind": code or None, "level": None if colour_in == "全部" else colour_in, "place": place_in.strip() or None, "limit": 200})
+            page = client.alerts(
+                {
+                    "kind": code or None,
+                    "level": None if colour_in == "全部" else colour_in,
+                    "place": place_in.strip() or None,
+                    "limit": 200,
+                }
+            )
         except UIError as e:
             return [], f"【注意】{e}"
         return render_alerts(page)
 
     def report(level_in: str, place_in: str, period_in: str) -> tuple[str, Any]:
         try:
-            rep = client.report({"level": level_in, "place": place_in.strip(), "period": period_in, "formats": ["html", "pdf"]})
+            rep = client.report(
+                {
+                    "level": level_in,
+                    "place": place_in.strip(),
+                    "period": period_in,
+                    "formats": ["html", "pdf"],
+                }
+            )
             pdf = client.report_file(rep["id"], "pdf")
             html = client.report_file(rep["id"], "html").decode("utf-8")
         except UIError as e:

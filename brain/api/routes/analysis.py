@@ -35,10 +35,16 @@ from brain.errors import NotFoundError
 from brain.service import Brain
 
 router = APIRouter(tags=["态势研判 analysis"])
-MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+MEDIA = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 
-@router.get("/v1/alerts", response_model=AnalysisAlertPage, summary="预警列表（热点、苗头、群体性、重复访等）")
+@router.get(
+    "/v1/alerts", response_model=AnalysisAlertPage, summary="预警列表（热点、苗头、群体性、重复访等）"
+)
 async def alerts(
     kind: AlertKind | None = Query(None, description="预警类别"),
     level: AlertLevel | None = Query(None, description="蓝/橙/红"),
@@ -58,7 +64,9 @@ async def alert(alert_id: str, brain: Brain = Depends(get_brain)) -> Alert:
     return result
 
 
-@router.post("/v1/analysis/cases", response_model=RegisterResult, status_code=201, summary="登记一件案件并即时研判")
+@router.post(
+    "/v1/analysis/cases", response_model=RegisterResult, status_code=201, summary="登记一件案件并即时研判"
+)
 async def register(case: CaseIn, brain: Brain = Depends(get_brain)) -> RegisterResult:
     result: RegisterResult = await run_in_threadpool(brain.analysis_register, case)
     return result
@@ -77,13 +85,19 @@ async def hotspots(
     return result
 
 
-@router.post("/v1/analysis/alerts/{alert_id}/letter", response_model=LetterResult, summary="由预警起草风险提示函/问题督办函")
+@router.post(
+    "/v1/analysis/alerts/{alert_id}/letter",
+    response_model=LetterResult,
+    summary="由预警起草风险提示函/问题督办函",
+)
 async def letter(
     alert_id: str,
     kind: Literal["风险提示函", "问题督办函"] = Query("风险提示函"),
     brain: Brain = Depends(get_brain),
 ) -> LetterResult:
-    result: LetterResult = await run_in_threadpool(brain.alert_letter, LetterRequest(alert_id=alert_id, kind=kind))
+    result: LetterResult = await run_in_threadpool(
+        brain.alert_letter, LetterRequest(alert_id=alert_id, kind=kind)
+    )
     return result
 
 
@@ -93,7 +107,9 @@ async def reports(brain: Brain = Depends(get_brain)) -> ReportList:
     return result
 
 
-@router.post("/v1/reports", response_model=ReportResult, status_code=201, summary="生成研判报告（HTML/PDF/DOCX）")
+@router.post(
+    "/v1/reports", response_model=ReportResult, status_code=201, summary="生成研判报告（HTML/PDF/DOCX）"
+)
 async def make_report(req: ReportRequest, brain: Brain = Depends(get_brain)) -> ReportResult:
     result: ReportResult = await run_in_threadpool(brain.analysis_report, req)
     return result.model_copy(update={"html": ""})
@@ -105,12 +121,18 @@ async def make_report(req: ReportRequest, brain: Brain = Depends(get_brain)) -> 
     response_class=Response,
     openapi_extra={"x-tool": False},
 )
-async def report_file(report_id: str, fmt: Literal["html", "pdf", "docx"], brain: Brain = Depends(get_brain)) -> Response:
+async def report_file(
+    report_id: str, fmt: Literal["html", "pdf", "docx"], brain: Brain = Depends(get_brain)
+) -> Response:
     listing: ReportList = await run_in_threadpool(brain.analysis_reports)
     rep = next((r for r in listing.items if r.id == report_id), None)
     path = Path(rep.files.get(fmt, "")) if rep else None
     if rep is None or path is None or not path.is_file():
-        raise NotFoundError(f"报告 {report_id} 没有 {fmt} 文件", where="report_id", hint="用 GET /v1/reports 查看报告与格式")
+        raise NotFoundError(
+            f"报告 {report_id} 没有 {fmt} 文件", where="report_id", hint="用 GET /v1/reports 查看报告与格式"
+        )
     name = f"{rep.title}.{fmt}"
-    headers = {"Content-Disposition": f"attachment; filename=\"report.{fmt}\"; filename*=UTF-8''{quote(name)}"}
+    headers = {
+        "Content-Disposition": f"attachment; filename=\"report.{fmt}\"; filename*=UTF-8''{quote(name)}"
+    }
     return Response(content=path.read_bytes(), media_type=MEDIA[fmt], headers=headers)
