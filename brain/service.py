@@ -15,11 +15,34 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# The ledger's request/result models are light (pydantic) and imported at run time: the UI's client reads a
+# facade method's request type from its annotation.
+from brain.ledger.schema import (
+    AlertAck,
+    AlertPage,
+    AlertQuery,
+    AlertView,
+    CaseCreate,
+    CaseEventRequest,
+    CaseGet,
+    CasePage,
+    CaseQuery,
+    CaseView,
+    ExportReport,
+    ExportRequest,
+    FollowUpPage,
+    FollowUpQuery,
+    FollowUpRecorded,
+    FollowUpResult,
+    ImportReport,
+    ImportRequest,
+)
 from brain.settings import Settings, load_settings
 from brain.types import Document, SearchRequest, SearchResponse
 
 if TYPE_CHECKING:  # imported lazily at run time: each area pulls heavy libraries
     from brain.agents.chat.service import ChatService
+    from brain.agents.intake.schema import IntakeResult
     from brain.agents.intake.service import IntakeService
     from brain.agreements.service import AgreementService
     from brain.analysis.models import (
@@ -37,6 +60,9 @@ if TYPE_CHECKING:  # imported lazily at run time: each area pulls heavy librarie
     from brain.analysis.registration import CaseIn
     from brain.analysis.service import AnalysisService
     from brain.graph import GraphService
+    from brain.ledger.agreements import CaseAgreementRequest, CaseAgreementResult
+    from brain.ledger.demo import DemoReport, DemoRequest
+    from brain.ledger.service import LedgerService
     from brain.llm.client import LLMClient
     from brain.retrieval.service import RetrievalService
 
@@ -54,6 +80,7 @@ class Brain:
         self._agreements: AgreementService | None = None
         self._chat: ChatService | None = None
         self._analysis: AnalysisService | None = None
+        self._ledger: LedgerService | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, *, graph: bool = True) -> Brain:
@@ -81,7 +108,7 @@ class Brain:
 
     def close(self) -> None:
         with self._lock:
-            for part in (self._chat, self._graph, self._retrieval, self._llm):
+            for part in (self._chat, self._ledger, self._graph, self._retrieval, self._llm):
                 close = getattr(part, "close", None)
                 if close:
                     try:
@@ -89,6 +116,7 @@ class Brain:
                     except Exception:  # closing must not mask the reason we are shutting down
                         log.exception("error while closing %s", type(part).__name__)
             self._chat = self._graph = self._retrieval = self._llm = None
+            self._ledger = None
 
     def __enter__(self) -> Brain:
         return self.start()
@@ -141,6 +169,19 @@ class Brain:
 
             self._chat = ChatService(self)
         return self._chat
+
+    @property
+    def ledger_service(self) -> LedgerService:
+        if self._ledger is None:
+            from brain.ledger.service import LedgerService
+
+            intake = self.intake_service
+
+            def run_intake(text: str, source: str | None, level: str) -> IntakeResult:
+                return intake.run(text, source=source, level=level, precedents=False)
+
+            self._ledger = LedgerService(self.settings, run_intake)
+        return self._ledger
 
     # ------------------------------------------------------------------ health
     def readiness(self) -> dict[str, Any]:
@@ -213,17 +254,103 @@ class Brain:
     def chat_history(self, thread_id: str) -> Any:
         return self.chat_service.history(thread_id)
 
+    # ------------------------------------------------------------------ case ledger (台账)
+    def register_case(self, request: CaseCreate) -> CaseView:
+        return self._register_and_detect(request)[0]
+
+    def _register_and_detect(self, request: CaseCreate) -> tuple[CaseView, RegisterResult | None]:
+        """The ledger registers; with ``analysis.follow_ledger`` the detectors then run on the new case."""
+        ledger = self.ledger_service
+        view = ledger.register(request, ledger.actor())
+        if not (self.settings.analysis.follow_ledger and view.created):
+            return view, None
+        from brain.analysis.ledger_adapter import detect_ledger_case
+
+        return view, detect_ledger_case(self.analysis_service, view.id)
+
+    def get_case(self, request: CaseGet) -> CaseView:
+        ledger = self.ledger_service
+        return ledger.get(request, ledger.actor())
+
+    def case_event(self, request: CaseEventRequest) -> CaseView:
+        ledger = self.ledger_service
+        return ledger.event(request, ledger.actor())
+
+    def list_cases(self, request: CaseQuery) -> CasePage:
+        ledger = self.ledger_service
+        return ledger.list_cases(request, ledger.actor())
+
+    def list_alerts(self, request: AlertQuery) -> AlertPage:
+        ledger = self.ledger_service
+        return ledger.alerts(request, ledger.actor())
+
+    def ack_alert(self, request: AlertAck) -> AlertView:
+        ledger = self.ledger_service
+        return ledger.ack(request, ledger.actor())
+
+    def list_followups(self, request: FollowUpQuery) -> FollowUpPage:
+        ledger = self.ledger_service
+        return ledger.followups(request, ledger.actor())
+
+    def record_followup(self, request: FollowUpResult) -> FollowUpRecorded:
+        ledger = self.ledger_service
+        return ledger.record_followup(request, ledger.actor())
+
+    def draft_case_agreement(self, request: CaseAgreementRequest) -> CaseAgreementResult:
+        """Draft a 人民调解协议书 for a case and link it (its obligations are checked at the follow-up)."""
+        from brain.ledger.agreements import CaseAgreementResult
+
+        ledger = self.ledger_service
+        actor = ledger.actor()
+        from brain.ledger.schema import CaseGet
+
+        ledger.get(CaseGet(case_id=request.case_id), actor)  # 404 before drafting for a case one cannot see
+        draft = self.agreement_service.draft(request.request)
+        return CaseAgreementResult(draft=draft, link=ledger.link_agreement(request.case_id, draft, actor))
+
+    def import_cases(self, request: ImportRequest) -> ImportReport:
+        from brain.ledger.importer import run_import
+
+        return run_import(self.ledger_service, request, self.ledger_classifier)
+
+    def export_cases(self, request: ExportRequest) -> ExportReport:
+        from brain.ledger.exporter import run_export
+
+        ledger = self.ledger_service
+        return run_export(ledger, request, ledger.actor())
+
+    def load_demo_ledger(self, request: DemoRequest) -> DemoReport:
+        from brain.ledger.demo import load_demo
+
+        return load_demo(self.ledger_service, request, self.ledger_classifier)
+
+    def ledger_classifier(self, text: str) -> tuple[str, str | None, str, str]:
+        """(type, sub-type, risk, difficulty) by the deterministic classifier: for imports and the demo."""
+        r = self.intake_service.classify(text, mode="deterministic")
+        c = r.classification
+        return c.dispute_type or "需人工研判", c.sub_type, r.risk.level, r.risk.difficulty
+
     # ------------------------------------------------------------------ analysis (态势研判)
     @property
     def analysis_service(self) -> AnalysisService:
         if self._analysis is None:
             from brain.analysis.factory import build_analysis
 
-            self._analysis = build_analysis(self.settings)
+            follow = self.settings.analysis.follow_ledger
+            self._analysis = build_analysis(self.settings, self.ledger_service.start().engine if follow else None)
         return self._analysis
 
     def analysis_register(self, case: CaseIn) -> RegisterResult:
-        """Intake + registration into the case view + every detector, in case time order."""
+        """Register one case (through the ledger when the analysis follows it) and run every detector."""
+        if self.settings.analysis.follow_ledger:
+            from brain.analysis.ledger_adapter import case_create
+
+            view, result = self._register_and_detect(case_create(case))
+            if result is None:  # an external id seen before: the case exists, nothing new to detect
+                from brain.analysis.models import RegisterResult as _Result
+
+                return _Result(case_id=str(view.id))
+            return result
         from brain.analysis.registration import OwnRegistrar
 
         def run_intake(text: str, source: str | None) -> Any:

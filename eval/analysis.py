@@ -60,7 +60,14 @@ def run_suite(brain: Any, data: Path, *, as_json: bool = False, report: Path | N
     expected = load_jsonl(exp_file, Expected).cases if exp_file.exists() else []
     stream = sorted(loaded.cases, key=lambda c: c.received_at)
     with tempfile.TemporaryDirectory(prefix="brain-analysis-eval-") as tmp:
-        fresh = type(brain)(brain.settings.model_copy(update={"state_dir": Path(tmp)}))
+        from brain.analysis.ledger_adapter import places_yaml
+
+        places = Path(tmp) / "places.yaml"  # the fresh ledger knows the stream's own places
+        places.write_text(places_yaml(stream), encoding="utf-8")
+        update: dict[str, Any] = {"state_dir": Path(tmp)}
+        if hasattr(brain.settings, "ledger"):
+            update["ledger"] = brain.settings.ledger.model_copy(update={"places": places})
+        fresh = type(brain)(brain.settings.model_copy(update=update))
         try:
             result = _replay(fresh, stream, expected)
         finally:
@@ -85,13 +92,15 @@ def _replay(brain: Any, stream: list[Any], expected: list[Expected]) -> dict[str
     latency: list[float] = []
     exp_sets = [(i, e.kind, set(e.case_ids)) for i, e in enumerate(expected)]
     baseline = _Baseline()
+    idmap: dict[str, str] = {}  # the store's case id (the ledger numbers its own) -> the stream's id
     for case in stream:
         res = brain.analysis_register(case)
         cid = res.case_id
-        at_of[cid] = case.received_at
+        idmap[cid] = case.id or cid
+        at_of[idmap[cid]] = case.received_at
         latency.append(res.took_ms)
         for ch in res.changes:
-            a = ch.alert
+            a = ch.alert.model_copy(update={"case_ids": [idmap.get(c, c) for c in ch.alert.case_ids]})
             final[a.id] = a
             ids = set(a.case_ids)
             for i, kind, want in exp_sets:
@@ -100,7 +109,7 @@ def _replay(brain: Any, stream: list[Any], expected: list[Expected]) -> dict[str
         rec = brain.analysis_service.store
         with rec.engine.connect() as conn:
             row = rec.case(conn, cid)
-        baseline.add(cid, case.received_at, case.place.town, row.type if row else None, exp_sets)
+        baseline.add(idmap[cid], case.received_at, case.place.town, row.type if row else None, exp_sets)
     towns = {c.place.town for c in stream}
     span_days = (stream[-1].received_at - stream[0].received_at).total_seconds() / 86400 if stream else 0
     town_weeks = max(len(towns) * span_days / 7, 1e-9)

@@ -158,7 +158,7 @@ def test_http_surface(tmp_path: Path) -> None:
         )
         assert r2.json()["linked_to"] == r1.json()["case_id"]
         page = client.get("/v1/alerts", params={"kind": "duplicate"}).json()
-        assert page["total"] == 1 and page["items"][0]["kind"] == "duplicate"
+        assert page["analysis_total"] == 1 and page["items"][0]["kind"] == "duplicate"
         assert client.get("/v1/alerts", params={"kind": "nonsense"}).status_code == 422
         hs = client.get("/v1/analysis/hotspots", params={"level": "村"}).json()
         assert hs["cells"] and "GROUP BY" in hs["sql"]

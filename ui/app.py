@@ -1,9 +1,11 @@
-"""The Gradio UI for mediators and intake clerks: four tabs over one :class:`~ui.client.BrainClient`.
+"""The Gradio UI for mediators and intake clerks: five tabs over one :class:`~ui.client.BrainClient`.
 
 * 调解助手 — chat; the answer streams in, its numbered sources fill the side panel, and picking one shows the
   article or case text.
 * 受理分流 — paste a complaint or upload a scan (OCR) -> type, risk colour, deadline, routing and graph path.
 * 协议起草 — a short form -> 人民调解协议书 preview -> DOCX/PDF download.
+* 台账 — the case ledger: filtered list (overdue in red), a case's timeline, its allowed moves as buttons
+  (ui/ledger_tab.py).
 * 评测 — the newest evaluation report under ``<state_dir>/reports``.
 
 The page loads nothing from outside hosts: analytics are off and the theme uses locally installed fonts
@@ -174,6 +176,10 @@ def build_ui(client: BrainClient) -> gr.Blocks:
                 _intake_tab(client)
             with gr.Tab("协议起草", id="agreement"):
                 _agreement_tab(client)
+            with gr.Tab("台账", id="ledger"):
+                from ui.ledger_tab import ledger_tab
+
+                ledger_tab(client)
             with gr.Tab("评测", id="eval"):
                 _eval_tab(client, demo)
             analysis = getattr(client, "analysis", None)

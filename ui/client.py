@@ -41,6 +41,15 @@ class BrainClient(Protocol):
         """The newest evaluation report: ``{"path", "name", "json" | "html"}``; None when none exists."""
         ...
 
+    # the case ledger (台账): the same shapes as GET/POST /v1/cases…
+    def list_cases(self, params: dict[str, Any]) -> dict[str, Any]: ...
+
+    def get_case(self, case_id: int) -> dict[str, Any]: ...
+
+    def case_event(self, case_id: int, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def list_alerts(self, params: dict[str, Any]) -> dict[str, Any]: ...
+
 
 class UIError(Exception):
     """A failed call, with the service's Chinese message; the UI shows it instead of a stack trace."""
@@ -129,6 +138,31 @@ class FacadeClient:
     def latest_report(self) -> dict[str, Any] | None:
         return newest_report(Path(self.brain.settings.state_dir) / "reports")
 
+    def _typed(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Call a facade method that takes one typed request: the model class is read from the method's own
+        annotation, so this module still imports nothing from ``brain``."""
+        import typing
+
+        fn = getattr(self.brain, method)
+        model = typing.get_type_hints(fn)["request"]
+        try:
+            request = model.model_validate(payload)
+        except ValueError as e:
+            raise UIError(f"输入有误：{e}") from e
+        return dict(_plain(self._call(fn, request)))
+
+    def list_cases(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._typed("list_cases", params)
+
+    def get_case(self, case_id: int) -> dict[str, Any]:
+        return self._typed("get_case", {"case_id": case_id})
+
+    def case_event(self, case_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        return self._typed("case_event", {**body, "case_id": case_id})
+
+    def list_alerts(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._typed("list_alerts", params)
+
 
 class HttpClient:
     """Client of a running API server (the UI run alone). ``reports_dir`` is read locally: reports are files."""
@@ -207,3 +241,15 @@ class HttpClient:
 
     def latest_report(self) -> dict[str, Any] | None:
         return newest_report(self.reports_dir)
+
+    def list_cases(self, params: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._check(self._http.get("/v1/cases", params=params)).json())
+
+    def get_case(self, case_id: int) -> dict[str, Any]:
+        return dict(self._check(self._http.get(f"/v1/cases/{int(case_id)}")).json())
+
+    def case_event(self, case_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._check(self._http.post(f"/v1/cases/{int(case_id)}/events", json=body)).json())
+
+    def list_alerts(self, params: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._check(self._http.get("/v1/alerts", params=params)).json())

@@ -82,7 +82,7 @@ def upsert_alert(
             key=key,
             rule=rule,
             evidence=evidence,
-            case_ids=list(dict.fromkeys(case_ids)),
+            case_ids=list(dict.fromkeys(str(c) for c in case_ids)),
             created_at=at,
             updated_at=at,
             first_case_at=first_case_at,
@@ -96,7 +96,7 @@ def upsert_alert(
             "title": title if escalated else current.title,
             "rule": rule,
             "evidence": {**current.evidence, **evidence},
-            "case_ids": list(dict.fromkeys([*current.case_ids, *case_ids])),
+            "case_ids": list(dict.fromkeys([*current.case_ids, *(str(c) for c in case_ids)])),
             "updated_at": at,
         }
     )

@@ -46,10 +46,16 @@ def _static_encoder(model: object) -> Encoder | None:
     return encode
 
 
-def build_analysis(settings: Settings) -> AnalysisService:
-    url = settings.analysis.url or sqlite_url(settings.state_dir)
-    store = AnalysisStore(make_engine(url))
-    service = AnalysisService(store, encode=build_encoder(settings))
+def build_analysis(settings: Settings, ledger_engine: object | None = None) -> AnalysisService:
+    """Over the ledger's database when given its engine (``analysis.follow_ledger``), else the own store."""
+    sink = None
+    if ledger_engine is not None:
+        from brain.analysis.ledger_adapter import LedgerSink, ledger_store
+
+        store, sink = ledger_store(ledger_engine), LedgerSink()  # type: ignore[arg-type]
+    else:
+        store = AnalysisStore(make_engine(settings.analysis.url or sqlite_url(settings.state_dir)))
+    service = AnalysisService(store, sink=sink, encode=build_encoder(settings))
     if settings.analysis.webhooks:
         from brain.analysis.webhooks import WebhookDispatcher
 

@@ -67,6 +67,8 @@ class CaseRecord(BaseModel):
 
 
 class Alert(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # the ledger's case ids are integers
+
     id: str
     kind: AlertKind
     level: AlertLevel
@@ -88,6 +90,8 @@ class AlertChange(BaseModel):
 
 
 class RegisterResult(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # the ledger's case ids are integers
+
     case_id: str
     linked_to: str | None = Field(default=None, description="the first case this one repeats or duplicates")
     changes: list[AlertChange] = Field(default_factory=list)
@@ -162,6 +166,8 @@ class LetterRequest(BaseModel):
 
 
 class LetterResult(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # the ledger's case ids are integers
+
     alert_id: str
     kind: str
     text: str

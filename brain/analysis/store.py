@@ -273,7 +273,8 @@ class AnalysisStore:
         have = set(
             conn.execute(sa.select(alert_cases.c.case_id).where(alert_cases.c.alert_id == alert.id)).scalars()
         )
-        add = [c for c in alert.case_ids if c not in have]
+        have = {str(c) for c in have}
+        add = [c for c in alert.case_ids if str(c) not in have]
         if add:
             conn.execute(sa.insert(alert_cases), [{"alert_id": alert.id, "case_id": c} for c in add])
 

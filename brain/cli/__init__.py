@@ -9,6 +9,7 @@ from brain.cli import (
     analysis_cmd,
     audit,
     bench,
+    cases,
     core,
     eval_cmd,
     ingest_cmd,
@@ -30,6 +31,7 @@ app.add_typer(eval_cmd.app, name="eval", help="离线评测")
 app.add_typer(bench.app, name="bench", help="性能基准")
 app.add_typer(keys.app, name="keys", help="API 密钥管理")
 app.add_typer(audit.app, name="audit", help="审计记录导出")
+app.add_typer(cases.app, name="cases", help="矛盾纠纷台账：导入、导出、演示数据、查询、预警")
 app.add_typer(analysis_cmd.app, name="analysis", help="态势研判：预警、回放案件流、提示函/督办函")
 
 

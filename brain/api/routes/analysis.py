@@ -1,7 +1,9 @@
 """态势研判 routes: alerts (with a ``kind``), hot spots, 研判报告 and letters. Thin wrappers over the facade.
 
-``GET /v1/alerts`` lists the analysis alerts; the ledger's overdue alerts join the same list (each item says
-its ``kind``) once both are merged."""
+``GET /v1/alerts`` is one list of both kinds of alert, each item with its ``kind``: the ledger's deadline
+alerts (分流超时/办理超时/临期预警/回访超时, paged by ``cursor``) and the analysis' early warnings (hotspot,
+emerging, collective, repeat, duplicate, escalation, rebound; on the first page). A ``kind`` of one family
+lists only that family."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from brain.analysis.models import (
+    ALERT_KINDS,
     Alert,
-    AlertKind,
     AlertLevel,
     AnalysisAlertPage,
     AnalysisAlertQuery,
@@ -31,7 +34,8 @@ from brain.analysis.models import (
 )
 from brain.analysis.registration import CaseIn
 from brain.api.deps import get_brain
-from brain.errors import NotFoundError
+from brain.errors import InputError, NotFoundError
+from brain.ledger.schema import AlertPage, AlertQuery, AlertView
 from brain.service import Brain
 
 router = APIRouter(tags=["态势研判 analysis"])
@@ -42,20 +46,53 @@ MEDIA = {
 }
 
 
+class JoinedAlertPage(BaseModel):
+    items: list[AlertView | Alert] = Field(description="台账时限预警与研判预警，各带 kind")
+    next_cursor: str | None = Field(default=None, description="台账预警的下一页")
+    analysis_total: int = Field(default=0, description="符合条件的研判预警总数")
+
+
+LEDGER_KINDS = ("分流超时", "办理超时", "临期预警", "回访超时")
+
+
 @router.get(
-    "/v1/alerts", response_model=AnalysisAlertPage, summary="预警列表（热点、苗头、群体性、重复访等）"
+    "/v1/alerts",
+    response_model=JoinedAlertPage,
+    summary="预警列表：台账时限预警 + 研判预警（热点、苗头、群体性、重复访等）",
 )
 async def alerts(
-    kind: AlertKind | None = Query(None, description="预警类别"),
-    level: AlertLevel | None = Query(None, description="蓝/橙/红"),
+    kind: str | None = Query(
+        None,
+        description="分流超时/办理超时/临期预警/回访超时，或 hotspot/emerging/collective/repeat/duplicate/escalation/rebound",
+    ),
+    level: AlertLevel | None = Query(None, description="研判预警等级 蓝/橙/红"),
     place: str | None = Query(None, description="县、乡镇或村名"),
-    since: datetime | None = Query(None, description="此时间之后更新的预警"),
-    limit: int = Query(100, ge=1, le=1000),
+    town: str | None = Query(None, description="乡镇（台账预警）"),
+    since: datetime | None = Query(None, description="此时间之后更新的研判预警"),
+    acked: bool | None = Query(False, description="台账预警：false=未确认（默认），true=已确认"),
+    cursor: str | None = Query(None),
+    limit: int = Query(50, ge=1, le=500),
     brain: Brain = Depends(get_brain),
-) -> AnalysisAlertPage:
-    q = AnalysisAlertQuery(kind=kind, level=level, place=place, since=since, limit=limit)
-    page: AnalysisAlertPage = await run_in_threadpool(brain.analysis_alerts, q)
-    return page
+) -> JoinedAlertPage:
+    if kind is not None and kind not in ALERT_KINDS and kind not in LEDGER_KINDS:
+        raise InputError(
+            f"未知预警类别“{kind}”", where="kind", hint=f"可选：{'、'.join((*LEDGER_KINDS, *ALERT_KINDS))}"
+        )
+    items: list[AlertView | Alert] = []
+    next_cursor, total = None, 0
+    if kind is None or kind in LEDGER_KINDS:
+        q = AlertQuery(acked=acked, kind=kind, town=town or place, cursor=cursor, limit=limit)
+        page: AlertPage = await run_in_threadpool(brain.list_alerts, q)
+        items += page.items
+        next_cursor = page.next_cursor
+    if (kind is None or kind in ALERT_KINDS) and cursor is None:
+        aq = AnalysisAlertQuery.model_validate(
+            {"kind": kind, "level": level, "place": place or town, "since": since, "limit": limit}
+        )
+        apage: AnalysisAlertPage = await run_in_threadpool(brain.analysis_alerts, aq)
+        items += apage.items
+        total = apage.total
+    return JoinedAlertPage(items=items, next_cursor=next_cursor, analysis_total=total)
 
 
 @router.get("/v1/analysis/alerts/{alert_id}", response_model=Alert, summary="一条预警及其案件、证据与规则")
