@@ -61,8 +61,10 @@ def prior_rate(
         ).scalar_one()
         if len(_PRIOR) > 100_000:
             _PRIOR.clear()
-        _PRIOR[key] = county / max(villages, 1) / max(e, 1e-9)
-    return _PRIOR[key]
+        days = max((start - hist_start).total_seconds() / 86400, 1e-9)
+        _PRIOR[key] = county / max(villages, 1) / days  # per village and day
+    window_days = (start - hist_start).total_seconds() / 86400 / max(e, 1e-9)
+    return _PRIOR[key] * window_days
 
 
 def nb_tail(count: int, shape: float, rate: float) -> float:
@@ -77,10 +79,16 @@ def level_for(p: float, alpha: float) -> AlertLevel:
 
 
 def cell_test(
-    conn: sa.Connection, case: CaseRecord, params: AnalysisParams, *, by_type: bool, data_start: datetime
+    conn: sa.Connection,
+    case: CaseRecord,
+    params: AnalysisParams,
+    *,
+    by_type: bool,
+    data_start: datetime,
+    window_days: float | None = None,
 ) -> dict[str, Any] | None:
     at = case.received_at
-    w = timedelta(days=params.hotspot_window_days)
+    w = timedelta(days=window_days or params.hotspot_window_days)
     start = at - w
     hist_start = max(data_start, start - timedelta(days=params.hotspot_history_days))
     e = (start - hist_start) / w
@@ -158,6 +166,12 @@ def detect_hotspot(
         tests.append(cell_test(conn, case, params, by_type=True, data_start=data_start))
     if params.hotspot_all_types:
         tests.append(cell_test(conn, case, params, by_type=False, data_start=data_start))
+    if params.hotspot_short_window_days:  # a burst of a few days shows more sharply in a short window
+        short = params.hotspot_short_window_days
+        if case.type:
+            tests.append(cell_test(conn, case, params, by_type=True, data_start=data_start, window_days=short))
+        if params.hotspot_all_types:
+            tests.append(cell_test(conn, case, params, by_type=False, data_start=data_start, window_days=short))
     fired = [t for t in tests if t]
     if not fired:
         return []
