@@ -337,7 +337,9 @@ class Brain:
             from brain.analysis.factory import build_analysis
 
             follow = self.settings.analysis.follow_ledger
-            self._analysis = build_analysis(self.settings, self.ledger_service.start().engine if follow else None)
+            self._analysis = build_analysis(
+                self.settings, self.ledger_service.start().engine if follow else None
+            )
         return self._analysis
 
     def analysis_register(self, case: CaseIn) -> RegisterResult:

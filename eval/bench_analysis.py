@@ -84,9 +84,8 @@ def load(engine: sa.Engine, n: int, log: Callable[[str], None], seed: int = 5) -
             conn.execute(sa.insert(features), frow)
             if (off // chunk) % 10 == 0:
                 log(f"  loaded {off + len(crow):,} / {n:,} ({time.perf_counter() - t0:.0f} s)")
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE")
+    with engine.begin() as conn:  # planner statistics after a bulk load, as an operator would
+        conn.exec_driver_sql("ANALYZE")
 
 
 def _p(xs: list[float], q: float) -> float:

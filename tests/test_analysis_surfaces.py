@@ -176,7 +176,7 @@ def test_http_surface(tmp_path: Path) -> None:
         letter = client.post(f"/v1/analysis/alerts/{aid}/letter", params={"kind": "问题督办函"}).json()
         assert r1.json()["case_id"] in letter["text"] and "13900001111" not in letter["text"]
         tools = {t["function"]["name"] for t in client.get("/v1/tools").json()}
-        assert {"alerts", "hotspots", "make_report"} <= tools
+        assert {"list_alerts", "hotspots", "make_report"} <= tools
 
 
 def test_letter_is_grounded_in_the_alert_cases(tmp_path: Path) -> None:

@@ -169,9 +169,13 @@ def detect_hotspot(
     if params.hotspot_short_window_days:  # a burst of a few days shows more sharply in a short window
         short = params.hotspot_short_window_days
         if case.type:
-            tests.append(cell_test(conn, case, params, by_type=True, data_start=data_start, window_days=short))
+            tests.append(
+                cell_test(conn, case, params, by_type=True, data_start=data_start, window_days=short)
+            )
         if params.hotspot_all_types:
-            tests.append(cell_test(conn, case, params, by_type=False, data_start=data_start, window_days=short))
+            tests.append(
+                cell_test(conn, case, params, by_type=False, data_start=data_start, window_days=short)
+            )
     fired = [t for t in tests if t]
     if not fired:
         return []

@@ -65,7 +65,10 @@ def detect_ledger_case(service: AnalysisService, case_id: int) -> RegisterResult
         from brain.errors import NotFoundError
 
         raise NotFoundError(f"台账中没有案件 {case_id}", where="case_id")
-    values = {k: ("" if v is None and k in ("county", "town", "village", "text_redacted") else v) for k, v in row.items()}
+    values = {
+        k: ("" if v is None and k in ("county", "town", "village", "text_redacted") else v)
+        for k, v in row.items()
+    }
     rec = CaseRecord(**values, person_hashes=[h for g in groups for h in g])
     return service.register(rec, parties=groups)
 
@@ -80,8 +83,14 @@ def case_create(case: CaseIn) -> Any:
         for i, p in enumerate(case.parties)
     ]
     return CaseCreate.model_validate(
-        {"text": case.text, "source": case.source, "received_at": case.received_at, "place": place,
-         "parties": parties, "external_id": case.external_id or case.id}
+        {
+            "text": case.text,
+            "source": case.source,
+            "received_at": case.received_at,
+            "place": place,
+            "parties": parties,
+            "external_id": case.external_id or case.id,
+        }
     )
 
 

@@ -17,6 +17,10 @@ from brain.analysis.hotspot import level_for, nb_tail
 from brain.analysis.models import HotspotCell, HotspotQuery, HotspotResult
 from brain.analysis.store import alerts, cases, features
 
+# GROUP BY by position: an expression with a bound parameter (coalesce(type, '未分类')) is a different
+# expression to PostgreSQL in GROUP BY than in SELECT.
+G1, G2 = sa.text("1"), sa.text("2")
+
 
 @dataclass
 class Figure:
@@ -75,18 +79,18 @@ def figures(conn: sa.Connection, level: str, place: str, start: datetime, end: d
         ),
         "by_type": run(
             conn,
-            sa.select(typ, sa.func.count()).where(*where).group_by(typ).order_by(sa.func.count().desc()),
+            sa.select(typ, sa.func.count()).where(*where).group_by(G1).order_by(sa.func.count().desc()),
             p,
         ),
-        "previous_by_type": run(conn, sa.select(typ, sa.func.count()).where(*prev).group_by(typ), p),
+        "previous_by_type": run(conn, sa.select(typ, sa.func.count()).where(*prev).group_by(G1), p),
         "by_risk": run(
             conn, sa.select(cases.c.risk, sa.func.count()).where(*where).group_by(cases.c.risk), p
         ),
         "by_unit": run(conn, sa.select(unit, sa.func.count()).where(*where).group_by(unit).order_by(unit), p),
-        "unit_type": run(conn, sa.select(unit, typ, sa.func.count()).where(*where).group_by(unit, typ), p),
+        "unit_type": run(conn, sa.select(unit, typ, sa.func.count()).where(*where).group_by(G1, G2), p),
         "daily_type": run(
             conn,
-            sa.select(day_expr(conn), typ, sa.func.count()).where(*where).group_by(day_expr(conn), typ),
+            sa.select(day_expr(conn), typ, sa.func.count()).where(*where).group_by(G1, G2),
             p,
         ),
         "resolved": run(
@@ -165,11 +169,15 @@ def hotspot_cells(conn: sa.Connection, query: HotspotQuery, params: AnalysisPara
         cond.append(scope)
         hcond.append(scope)
     typ = sa.func.coalesce(cases.c.type, "未分类")
-    now_q = sa.select(unit, sa.func.min(cases.c.town), typ, sa.func.count()).where(*cond).group_by(unit, typ)
+    now_q = (
+        sa.select(unit, sa.func.min(cases.c.town), typ, sa.func.count())
+        .where(*cond)
+        .group_by(G1, sa.text("3"))
+    )
     hist = dict(
         ((u, t), n)
         for u, t, n in conn.execute(
-            sa.select(unit, typ, sa.func.count()).where(*hcond).group_by(unit, typ)
+            sa.select(unit, typ, sa.func.count()).where(*hcond).group_by(G1, G2)
         ).all()
     )
     windows = max((since - hist_start) / (until - since), 1e-9)

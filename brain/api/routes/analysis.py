@@ -60,7 +60,7 @@ LEDGER_KINDS = ("分流超时", "办理超时", "临期预警", "回访超时")
     response_model=JoinedAlertPage,
     summary="预警列表：台账时限预警 + 研判预警（热点、苗头、群体性、重复访等）",
 )
-async def alerts(
+async def list_alerts(
     kind: str | None = Query(
         None,
         description="分流超时/办理超时/临期预警/回访超时，或 hotspot/emerging/collective/repeat/duplicate/escalation/rebound",
