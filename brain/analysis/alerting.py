@@ -22,7 +22,7 @@ class AnalysisParams(BaseModel):
     (``eval/datasets/analysis_tune_a*.jsonl``); the seed-B dev streams report with them (docs/analysis.md)."""
 
     hotspot_window_days: float = 7
-    hotspot_short_window_days: float = Field(default=0, description="a second, shorter scan window; 0 = off")
+    hotspot_short_window_days: float = Field(default=3, description="a second, shorter scan window; 0 = off")
     hotspot_history_days: float = 84
     hotspot_prior_windows: float = 4.0
     hotspot_alpha: float = Field(default=1e-3, description="NB tail probability that fires (蓝)")

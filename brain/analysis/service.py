@@ -96,7 +96,7 @@ class AnalysisService:
                     ).mappings()
                     for r in rows:
                         entry, matches = self.index.add(
-                            r["id"],
+                            str(r["id"]),
                             r["received_at"],
                             r["text_redacted"],
                             county=r["county"],

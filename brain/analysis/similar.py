@@ -135,6 +135,10 @@ class TextIndex:
         from datasketch import MinHash
 
         self._prune(at)
+        if case_id in self.entries:  # indexed by warm() already (the ledger wrote the row before detection)
+            self.lsh.remove(case_id)
+            self.entries.pop(case_id)
+            self.order.remove(case_id)
         sh = T.shingles(text)
         mh = MinHash(num_perm=T.NUM_PERM, hashvalues=T.minhash(sh))
         vec = None
