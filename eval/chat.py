@@ -24,6 +24,7 @@ with ``--url``). What the answer *cites* is the statute sources whose ``[n]`` oc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -94,7 +95,8 @@ def cited_articles(answer: str, sources: list[dict[str, Any]]) -> set[tuple[str,
             if m:
                 out.add((normalize_law_name(m.group(1)), cn_to_int(m.group(2))))
     for law, art in _NAMED.findall(own_words):
-        out.add((normalize_law_name(law), cn_to_int(art)))
+        with contextlib.suppress(ValueError):  # a malformed number in the model's own words cites nothing
+            out.add((normalize_law_name(law), cn_to_int(art)))
     return out
 
 

@@ -309,20 +309,23 @@ def test_list_filters_and_cursor_paging_match_brute_force(make_ledger: Make, tmp
             until=rnd.choice([None, datetime(2025, 10, 1)]),
             limit=rnd.choice([7, 50]),
         )
-        expected = sorted(
-            (
-                r[0]
-                for r in rows
-                if (q.status is None or r[1] == q.status)
-                and (q.type is None or r[2] == q.type)
-                and (q.risk is None or r[3] == q.risk)
-                and (q.town is None or r[4] == q.town)
-                and (q.since is None or r[7] >= q.since)
-                and (q.until is None or r[7] < q.until)
-                and (q.overdue is None or late(r) == q.overdue)
-            ),
-            reverse=True,
-        )
+        expected = [
+            i
+            for _, i in sorted(
+                (
+                    (r[7], r[0])
+                    for r in rows
+                    if (q.status is None or r[1] == q.status)
+                    and (q.type is None or r[2] == q.type)
+                    and (q.risk is None or r[3] == q.risk)
+                    and (q.town is None or r[4] == q.town)
+                    and (q.since is None or r[7] >= q.since)
+                    and (q.until is None or r[7] < q.until)
+                    and (q.overdue is None or late(r) == q.overdue)
+                ),
+                reverse=True,
+            )
+        ]  # newest first by received_at, then id
         got: list[int] = []
         cursor = None
         while True:

@@ -146,3 +146,49 @@ def test_idempotent_external_id_and_tools(api: Any) -> None:
         "ack_alert",
         "list_followups",
     } <= names
+
+
+def test_agreement_drafted_for_a_case_links_and_its_duties_are_followed_up(api: Any) -> None:
+    c, keys, _ = api
+    cid = c.post(
+        "/v1/cases", json={"text": TEXT, "source": "来访", "place": "安平街道"}, headers=h(keys, "system")
+    )
+    case = cid.json()
+    body = {
+        "facts": "申请人刘淑芬在被申请人赵志强的工厂务工三个月，被申请人拖欠工资一万二千元。",
+        "parties": [{"role": "申请人", "name": "刘淑芬"}, {"role": "被申请人", "name": "赵志强"}],
+        "terms": [
+            {
+                "obligor": "赵志强",
+                "payee": "刘淑芬",
+                "amount": 12000,
+                "deadline": "2026-12-31",
+                "method": "银行转账",
+            }
+        ],
+        "committee_name": "安平街道人民调解委员会",
+        "mediator": "周敏",
+        "date": "2026-12-01",
+        "reserve_number": False,
+    }
+    r = c.post(f"/v1/cases/{case['id']}/agreements", json=body, headers=h(keys, "system"))
+    assert r.status_code == 200, r.text
+    link = r.json()["link"]
+    assert link["obligations"] and link["obligations"][0]["obligor"] == "被申请人"
+    assert link["obligations"][0]["amount"] == 12000 and link["obligations"][0]["deadline"] == "2026-12-31"
+    version = c.get(f"/v1/cases/{case['id']}", headers=h(keys, "system")).json()["version"]
+    for move in ("分流", "开始调处", "化解"):
+        r = c.post(
+            f"/v1/cases/{case['id']}/events",
+            json={"type": move, "version": version},
+            headers=h(keys, "system"),
+        )
+        version = r.json()["version"]
+    fus = r.json()["followups"]
+    check = [f for f in fus if "协议履行核查" in f["rule"]]
+    assert (
+        check
+        and check[0]["obligations"][0]["payee"] == "申请人"
+        and check[0]["due_at"] >= "2027-01-01"  # after the duty's deadline
+    )
+    assert "刘淑芬" not in str(fus)

@@ -14,6 +14,7 @@ MOVES = ["分流", "开始调处", "化解", "未化解", "提级", "退回", "�
 STATUSES = ["", "登记", "已分流", "调处中", "已化解", "未化解", "回访中", "已归档"]
 RISK_COLOURS = {"红": "#d32f2f", "橙": "#ef6c00", "黄": "#b59f00", "蓝": "#1565c0"}
 OVERDUE = "#fde7e7"
+LATE_TEXT = "#b71c1c"
 
 
 def _t(v: Any) -> str:
@@ -26,16 +27,29 @@ def render_cases(page: dict[str, Any]) -> str:
         return "<p>没有符合条件的案件。</p>"
     rows = []
     for c in items:
-        style = f' style="background:{OVERDUE};color:#b71c1c"' if c.get("overdue") else ""
+        late = bool(c.get("overdue"))
+        # inline styles on each cell: the page's table CSS would override a row-level colour
+        cell = f' style="color:{LATE_TEXT}"' if late else ""
         colour = RISK_COLOURS.get(c.get("risk", ""), "#555")
         place = f"{c['place'].get('town') or ''}{c['place'].get('village') or ''}"
-        rows.append(
-            f'<tr class="case-row{" overdue" if c.get("overdue") else ""}"{style}>'
-            f"<td>{c['id']}</td><td>{_t(c['received_at'])}</td><td>{html.escape(place)}</td>"
-            f'<td>{html.escape(c["type"])}</td><td style="color:{colour};font-weight:bold">{c["risk"]}</td>'
-            f"<td>{c['status']}</td><td>{_t(c.get('due_at')) or '领导包案'}</td>"
-            f"<td>{'超期' if c.get('overdue') else ''}</td></tr>"
+        values = [
+            str(c["id"]),
+            _t(c["received_at"]),
+            html.escape(place),
+            html.escape(c["type"]),
+            None,
+            c["status"],
+            _t(c.get("due_at")) or "领导包案",
+            "超期" if late else "",
+        ]
+        tds = "".join(
+            f'<td style="color:{colour};font-weight:bold">{c["risk"]}</td>'
+            if v is None
+            else f"<td{cell}>{v}</td>"
+            for v in values
         )
+        style = f' style="background:{OVERDUE}"' if late else ""
+        rows.append(f'<tr class="case-row{" overdue" if late else ""}"{style}>{tds}</tr>')
     head = "<tr><th>编号</th><th>受理时间</th><th>地点</th><th>类型</th><th>风险</th><th>状态</th><th>期限</th><th></th></tr>"
     return f'<table id="ledger-table" style="width:100%">{head}{"".join(rows)}</table>'
 
@@ -150,7 +164,7 @@ def ledger_tab(client: BrainClient) -> None:
         except UIError as e:
             return str(e)
 
-    search.click(first, [status, town, type_, risk, overdue], [table, cursor])
+    search.click(first, [status, town, type_, risk, overdue], [table, cursor]).then(load_alerts, [], [alerts])
     more.click(query, [status, town, type_, risk, overdue, cursor], [table, cursor])
     outputs = [detail, version, *buttons, message]
     open_btn.click(show, [case_id], outputs)

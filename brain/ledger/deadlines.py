@@ -10,7 +10,7 @@ same data; the case records which).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
@@ -20,7 +20,14 @@ from brain.ledger.calendar import WorkCalendar
 
 SEED_FILE = Path(__file__).resolve().parents[2] / "knowledge_graph" / "seed" / "deadline_rules.yaml"
 #: intake difficulty -> graph rule name (the graph calls the consultation tier 政策咨询)
-RULE_OF_DIFFICULTY = {"咨询": "政策咨询", "简易": "简易", "一般": "一般", "复杂": "复杂", "重大": "重大"}
+RULE_OF_DIFFICULTY = {
+    "咨询": "政策咨询",
+    "简易": "简易",
+    "一般": "一般",
+    "复杂": "复杂",
+    "重大": "重大",
+    "分流": "分流",
+}
 ROUTING_RULE = "分流"
 
 #: who should act (督办) when a case at a level runs late: the centre one level up supervises.
@@ -54,6 +61,8 @@ class Deadlines:
     def __init__(self, calendar: WorkCalendar, rules: dict[str, DeadlineRule]) -> None:
         self.calendar = calendar
         self.rules = rules
+        # a due date depends only on the day of receipt and the rule: imports of many rows reuse it
+        self._memo: dict[tuple[date, str, int | None], datetime | None] = {}
 
     @classmethod
     def load(cls, calendar: WorkCalendar, seed_file: Path = SEED_FILE) -> Deadlines:
@@ -80,17 +89,25 @@ class Deadlines:
 
     def due(self, received: datetime, difficulty: str, graph_max_days: int | None = None) -> datetime | None:
         """When the case becomes overdue; None for 领导包案 (no fixed limit)."""
+        key = (received.date(), difficulty, graph_max_days)
+        if key in self._memo:
+            return self._memo[key]
         rule = self.rule_for(difficulty)
-        if rule.months:
-            return self.calendar.due_after(received, months=rule.months)
         days = graph_max_days if graph_max_days is not None else rule.max_days
-        if days is None:
-            return None
-        return self.calendar.due_after(received, working_days=days)
+        if rule.months:
+            due: datetime | None = self.calendar.due_after(received, months=rule.months)
+        elif days is None:
+            due = None
+        else:
+            due = self.calendar.due_after(received, working_days=days)
+        if len(self._memo) < 100_000:
+            self._memo[key] = due
+        return due
 
     def routing_due(self, received: datetime) -> datetime:
-        days = self.rules[ROUTING_RULE].max_days or 1
-        return self.calendar.due_after(received, working_days=days)
+        due = self.due(received, ROUTING_RULE)
+        assert due is not None
+        return due
 
 
 def supervisor_for(level: str, risk: str) -> str:

@@ -10,7 +10,7 @@ Planted patterns, documented so the analysis can be checked against them (``Demo
 * hot spots: 征地拆迁纠纷 three times as likely in 青石镇, 劳动争议 in 安平街道 (industrial park), 物业纠纷 in 城关镇;
 * a 苗头 burst: 30 extra 征地拆迁纠纷 in 青石镇龙潭村 in the last 21 days;
 * a 群体性 sign: 12 workers against one company (the same counterparty) in 安平街道 in the last 10 days;
-* 重复访: 60 people each appear in 3–6 cases through different channels.
+* 重复访: up to 60 people (one per 330 cases) each appear in 3–6 cases through different channels.
 Status by age: older cases are mostly 已归档 (about 88% 化解), recent ones still open, some past their due date.
 """
 
@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from brain.ledger.importer import allocate_ids
+from brain.ledger.importer import allocate_ids, bulk_insert
 from brain.ledger.models import Case, CaseEvent, FollowUp, Party
 from brain.ledger.records import party_values
 from brain.ledger.schema import PartyIn
@@ -43,7 +43,11 @@ SOURCES = {"来访": 30, "12345": 25, "网格员": 18, "来电": 10, "警情": 8
 TOWN_BIAS = {"青石镇": {"征地拆迁纠纷": 3.0}, "安平街道": {"劳动争议": 3.0}, "城关镇": {"物业纠纷": 3.0}}
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "建国军华明伟芳娟敏静丽强磊洋艳勇杰娜涛超秀英霞平刚桂兰玉梅红春燕文辉志宏海波鹏飞宇浩凤琴"
-LEVEL_BODY = {"村": "村（居）民调解委员会", "乡镇": "乡镇人民调解委员会", "县": "县矛盾纠纷多元化解中心"}
+LEVEL_BODY = {
+    "村": "{village}人民调解委员会",
+    "乡镇": "{town}人民调解委员会",
+    "县": "{county}矛盾纠纷多元化解中心",
+}
 
 
 class DemoRequest(BaseModel):
@@ -165,28 +169,23 @@ class _Generator:
         for i in range(n):
             town, village = rnd.choice(places)
             d = self._day()
-            self._add(
-                town,
-                village,
-                d,
-                self._type(town, d),
-                rnd.choices(sources, sw)[0],
-                repeat=rnd.random() < 0.012,
-            )
+            self._add(town, village, d, self._type(town, d), rnd.choices(sources, sw)[0])
             if i < 30:  # the 苗头 burst
-                self._add(
-                    "青石镇", "龙潭村", self.end - timedelta(days=rnd.randrange(21)), "征地拆迁纠纷", "网格员"
-                )
+                d = self.end - timedelta(days=rnd.randrange(21))
+                self._add("青石镇", "龙潭村", d, "征地拆迁纠纷", "网格员")
             if i < 12:  # the 群体性 sign: several workers, one company
                 v = rnd.choice(self.led.places.towns["安平街道"])
-                self._add(
-                    "安平街道",
-                    v,
-                    self.end - timedelta(days=rnd.randrange(10)),
-                    "劳动争议",
-                    "来访",
-                    company=True,
-                )
+                d = self.end - timedelta(days=rnd.randrange(10))
+                self._add("安平街道", v, d, "劳动争议", "来访", company=True)
+        # 重复访: the same people through several channels, about one case in 100
+        people = self.repeaters[: max(3, min(len(self.repeaters), n // 330))]
+        self.planted["repeat_people"] = len(people)
+        for person in people:
+            town, village = rnd.choice(places)
+            type_ = self._type(town, self.end)
+            for src in rnd.sample(sources, rnd.randint(3, 6)):
+                d = self.end - timedelta(days=rnd.randrange(min(self.days, 365)))
+                self._add(town, village, d, type_, src, person=person)
 
     def _add(
         self,
@@ -195,8 +194,8 @@ class _Generator:
         d: date,
         type_: str,
         source: str,
-        repeat: bool = False,
         company: bool = False,
+        person: PartyIn | None = None,
     ) -> None:
         rnd = self.rnd
         pool = self.texts.by_type.get(type_) or self.texts.by_type[rnd.choice(self.texts.types)]
@@ -204,7 +203,7 @@ class _Generator:
         at = datetime.combine(d, datetime.min.time()) + timedelta(minutes=rnd.randint(8 * 60, 18 * 60))
         if at > self.now:
             at = self.now - timedelta(hours=1)
-        person = rnd.choice(self.repeaters) if repeat else _person(rnd)
+        person = person or _person(rnd)
         parties = [person]
         if company:
             parties.append(PartyIn(role="被申请人", name=self.planted["group"]["counterparty"]))
@@ -309,9 +308,9 @@ class _Generator:
                         "risk": it["risk"],
                         "difficulty": it["diff"],
                         "level": level,
-                        "assignee": f"{it['town']}{LEVEL_BODY[level]}"
-                        if level != "村"
-                        else f"{it['village']}{LEVEL_BODY['村']}",
+                        "assignee": LEVEL_BODY[level].format(
+                            village=it["village"], town=it["town"], county=led.places.county
+                        ),
                         "channel": None,
                         "status": status,
                         "routing_due_at": led.deadlines.routing_due(it["at"]),
@@ -321,7 +320,11 @@ class _Generator:
                         "text_mapping_enc": led.vault.encrypt(json.dumps(red.mapping, ensure_ascii=False))
                         if red.mapping
                         else None,
-                        "intake": {"mode": "deterministic", "demo": True},
+                        "intake": {
+                            "mode": "deterministic",
+                            "demo": True,
+                            "deadline_source": led.deadlines.rule_for(it["diff"]).source,
+                        },
                         "resolved_at": resolved,
                         "archived_at": story[-1][3] if status == "已归档" else None,
                         "reopened_from": None,
@@ -375,5 +378,5 @@ class _Generator:
                         )
             for table, rows in ((Case, cases), (Party, parties), (CaseEvent, events), (FollowUp, fus)):
                 for i in range(0, len(rows), 5000):
-                    conn.execute(insert(table), rows[i : i + 5000])
+                    bulk_insert(conn, table, rows[i : i + 5000])
         return {"cases": len(cases), "events": len(events), "parties": len(parties), "followups": len(fus)}

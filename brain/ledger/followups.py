@@ -94,7 +94,8 @@ class FollowUpRules:
         *,
         only_agreement: bool = False,
     ) -> list[dict[str, Any]]:
-        """(due date, rule, source, obligations) of each follow-up, merged when closer than MERGE_DAYS."""
+        """(due date, rule, source, obligations) of each follow-up; two closer than MERGE_DAYS become one, on
+        the later of their dates."""
         items: list[dict[str, Any]] = []
         for r in self.rules:
             if r.matches(risk, type_) and not only_agreement:
@@ -119,6 +120,7 @@ class FollowUpRules:
         for it in items:
             if merged and (it["due"] - merged[-1]["due"]).days < MERGE_DAYS:
                 last = merged[-1]
+                last["due"] = it["due"]  # the later date: a duty cannot be checked before it falls due
                 if it["rule"] not in last["rule"].split("、"):
                     last["rule"] += "、" + it["rule"]
                     last["source"] += "；" + it["source"]

@@ -12,7 +12,7 @@ Conventions
   across cases through keyed hashes (HMAC-SHA256 with a key derived from ``ledger.data_key``).
 * ``case_events`` is append-only (database triggers refuse UPDATE and DELETE); ``cases.status`` is the state
   after the last event, and ``cases.version`` counts the events that changed the case (optimistic locking).
-* Primary keys are integers; ``cases.id`` is also the cursor of the paged list (newest first).
+* Primary keys are integers. The paged list is newest first by ``(received_at, id)``; its cursor is that pair.
 """
 
 from __future__ import annotations
@@ -95,12 +95,14 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer, default=1, comment="optimistic lock; +1 per move")
 
     __table_args__ = (
-        Index("ix_cases_status_id", "status", "id"),
-        Index("ix_cases_town_id", "town", "id"),
-        Index("ix_cases_village_id", "village", "id"),
-        Index("ix_cases_type_id", "type", "id"),
-        Index("ix_cases_risk_id", "risk", "id"),
-        Index("ix_cases_received_at", "received_at"),
+        # the list is newest first by received_at (then id): one (filter, received_at, id) index per filter
+        # serves "filter = x, newest first" and "filter = x within a window" from the index alone
+        Index("ix_cases_status_recv", "status", "received_at", "id"),
+        Index("ix_cases_town_recv", "town", "received_at", "id"),
+        Index("ix_cases_village_recv", "village", "received_at", "id"),
+        Index("ix_cases_type_recv", "type", "received_at", "id"),
+        Index("ix_cases_risk_recv", "risk", "received_at", "id"),
+        Index("ix_cases_recv", "received_at", "id"),
         Index("ix_cases_due_at", "due_at"),
         Index("ix_cases_reopened_from", "reopened_from"),
     )

@@ -108,3 +108,12 @@ def intake_summary(r: IntakeResult) -> dict[str, Any]:
         },
         "warnings": r.warnings[:4],
     }
+
+
+def parse_cursor(value: str) -> tuple[datetime, int]:
+    """The list's cursor: ``<received_at ISO>|<id>`` of the last case of the previous page."""
+    try:
+        at, last = value.rsplit("|", 1)
+        return datetime.fromisoformat(at), int(last)
+    except ValueError:
+        raise InputError("分页游标无效", where="cursor", hint="使用上一页返回的 next_cursor") from None

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, PlainSerializer, field_validator
 from pydantic_core import PydanticCustomError
 
 from brain.privacy import is_valid_id_number
 
+
+def _aware(value: datetime) -> datetime:
+    """Ledger times are naive local times of the centre; on the wire they carry its offset (RFC 3339)."""
+    return value.replace(tzinfo=LOCAL_TZ) if value.tzinfo is None else value
+
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")  # set from ledger.timezone when the ledger starts
+Time = Annotated[datetime, PlainSerializer(_aware, return_type=datetime, when_used="json")]
 Source = Literal["来访", "来电", "12345", "网格员", "警情", "诉情", "访情", "上级转办"]
 Outcome = Literal["履行", "部分履行", "未履行", "反弹"]
 EXAMPLE = "青石镇龙潭村村民反映：邻居王某建房占用我家宅基地约20平方米，多次协商未果，双方发生推搡。"
@@ -84,7 +93,7 @@ class EventView(BaseModel):
     type: str
     from_status: str | None
     to_status: str
-    at: datetime
+    at: Time
     actor: str
     actor_role: str | None = None
     note: str | None = None
@@ -98,11 +107,11 @@ class FollowUpView(BaseModel):
     id: int
     case_id: int
     seq: int
-    due_at: datetime
+    due_at: Time
     rule: str
     source: str
     obligations: list[dict[str, Any]] = Field(default_factory=list)
-    done_at: datetime | None = None
+    done_at: Time | None = None
     outcome: str | None = None
     note: str | None = None
     reopened_case_id: int | None = None
@@ -113,7 +122,7 @@ class FollowUpView(BaseModel):
 class AgreementLink(BaseModel):
     id: int
     number: str | None
-    created_at: datetime
+    created_at: Time
     obligations: list[dict[str, Any]] = Field(default_factory=list)
 
 
@@ -121,7 +130,7 @@ class CaseSummary(BaseModel):
     id: int
     external_id: str | None = None
     source: str
-    received_at: datetime
+    received_at: Time
     place: PlaceView
     type: str
     subtype: str | None = None
@@ -130,14 +139,14 @@ class CaseSummary(BaseModel):
     level: str
     assignee: str | None = None
     status: str
-    due_at: datetime | None = None
+    due_at: Time | None = None
     overdue: bool = Field(description="未结案件已过办理时限（或未分流已过分流时限）")
     version: int
 
 
 class CaseView(CaseSummary):
     channel: str | None = None
-    routing_due_at: datetime | None = None
+    routing_due_at: Time | None = None
     deadline_rule: str | None = None
     deadline_source: str | None = None
     text_redacted: str
@@ -145,12 +154,12 @@ class CaseView(CaseSummary):
     intake: dict[str, Any] = Field(default_factory=dict, description="登记时的研判结果（类型、风险、分流）")
     allowed_moves: list[str] = Field(description="当前状态允许的操作")
     parties: list[PartyView] = Field(default_factory=list)
-    resolved_at: datetime | None = None
-    archived_at: datetime | None = None
+    resolved_at: Time | None = None
+    archived_at: Time | None = None
     reopened_from: int | None = None
     reopened_as: list[int] = Field(default_factory=list)
-    created_at: datetime
-    updated_at: datetime
+    created_at: Time
+    updated_at: Time
     events: list[EventView] = Field(default_factory=list)
     followups: list[FollowUpView] = Field(default_factory=list)
     agreements: list[AgreementLink] = Field(default_factory=list)
@@ -196,15 +205,15 @@ class AlertView(BaseModel):
     id: int
     case_id: int
     kind: str = Field(description="分流超时/办理超时/临期预警/回访超时")
-    deadline: datetime
-    raised_at: datetime
+    deadline: Time
+    raised_at: Time
     late_hours: float
     late: str = Field(description="超期多少（工作日/小时），或距期限多久")
     message: str
     supervisor: str = Field(description="建议督办：谁应当督促办理")
     town: str | None = None
     village: str | None = None
-    acked_at: datetime | None = None
+    acked_at: Time | None = None
     acked_by: str | None = None
 
 

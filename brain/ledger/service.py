@@ -8,13 +8,14 @@ change appends a ``case_events`` row in the same transaction that moves the case
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, insert, not_, or_, select
+from sqlalchemy import Engine, and_, insert, not_, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,7 @@ from brain.ledger.records import (
     intake_summary,
     mapping_blob,
     now_local,
+    parse_cursor,
     parties_from_text,
     party_values,
     to_local,
@@ -61,6 +63,7 @@ from brain.ledger.state_machine import MoveNotAllowedError, apply
 from brain.privacy import redact
 from brain.settings import Settings
 
+log = logging.getLogger(__name__)
 IntakeFn = Callable[[str, str | None, str], IntakeResult]
 
 
@@ -86,12 +89,21 @@ class LedgerService:
         with self._lock:
             if self._started:
                 return self
+            from zoneinfo import ZoneInfo
+
+            from brain.ledger import schema
             from brain.ledger.db import ledger_url, make_engine, migrate
 
+            schema.LOCAL_TZ = ZoneInfo(self.tz)  # one centre per process: its offset on every time sent out
             self.engine = self._engine or make_engine(ledger_url(self.settings))
             migrate(self.engine)
             self.vault = Vault(self.settings.ledger.data_key.get_secret_value())
             self.calendar = WorkCalendar.load(self.settings.ledger.holidays)
+            missing = [y for y in (self.clock().year, self.clock().year + 1) if y not in self.calendar.years]
+            if missing:
+                log.warning(
+                    "holiday calendar %s lacks %s: weekends only", self.settings.ledger.holidays, missing
+                )
             self.deadlines = Deadlines.load(self.calendar)
             self.places = Places.load(self.settings.ledger.places)
             self.followup_rules = followups_mod.FollowUpRules.load(self.settings.ledger.followup_rules)
@@ -158,13 +170,14 @@ class LedgerService:
         try:
             with self.tx() as s:
                 case_id = self._insert_case(s, row, parties, actor, now, data={})
+                view = self._view(s, check_case(actor, s.get(Case, case_id), case_id), now, new=True)
         except IntegrityError:  # the same external_id registered concurrently: idempotent
             with self.tx(write=False) as s:
                 other = s.scalar(select(Case.id).where(Case.external_id == req.external_id))
             if other is None:
                 raise
             return self.get(CaseGet(case_id=other), actor)
-        return self.get(CaseGet(case_id=case_id), actor).model_copy(update={"created": True})
+        return view.model_copy(update={"created": True})
 
     def _case_row(
         self, req: CaseCreate, place: Place, received: datetime, text: str, r: IntakeResult, now: datetime
@@ -242,19 +255,27 @@ class LedgerService:
         now = self.clock()
         with self.tx(write=req.clear) as s:
             case = check_case(actor, s.get(Case, req.case_id), req.case_id)
-            events = list(
-                s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
-            )
-            parties = list(s.scalars(select(Party).where(Party.case_id == case.id).order_by(Party.id)))
+            view = self._view(s, case, now)
+            if req.clear:
+                parties = list(s.scalars(select(Party).where(Party.case_id == case.id).order_by(Party.id)))
+                self._clear(s, view, case, parties, actor, now)
+        return view
+
+    def _view(self, s: Session, case: Case, now: datetime, new: bool = False) -> CaseView:
+        """The case with its events and parties; a case just registered (``new``) has no follow-ups,
+        agreements or reopened cases yet, which saves three round trips on the registration path."""
+        events = list(s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)))
+        parties = list(s.scalars(select(Party).where(Party.case_id == case.id).order_by(Party.id)))
+        fus: list[FollowUp] = []
+        ags: list[CaseAgreement] = []
+        reopened: list[int] = []
+        if not new:
             fus = list(s.scalars(select(FollowUp).where(FollowUp.case_id == case.id).order_by(FollowUp.seq)))
             ags = list(s.scalars(select(CaseAgreement).where(CaseAgreement.case_id == case.id)))
             reopened = list(s.scalars(select(Case.id).where(Case.reopened_from == case.id).order_by(Case.id)))
-            view = views.case_view(
-                case, now, events=events, parties=parties, followups=fus, agreements=ags, reopened_as=reopened
-            )
-            if req.clear:
-                self._clear(s, view, case, parties, actor, now)
-        return view
+        return views.case_view(
+            case, now, events=events, parties=parties, followups=fus, agreements=ags, reopened_as=reopened
+        )
 
     def _clear(
         self, s: Session, view: CaseView, case: Case, parties: list[Party], actor: Actor, now: datetime
@@ -284,21 +305,15 @@ class LedgerService:
         now = self.clock()
         stmt = select(Case).where(*self.conditions(q, actor, now))
         if q.cursor:
-            try:
-                stmt = stmt.where(Case.id < int(q.cursor))
-            except ValueError:
-                raise InputError(
-                    "分页游标无效", where="cursor", hint="使用上一页返回的 next_cursor"
-                ) from None
-        stmt = stmt.order_by(Case.id.desc()).limit(q.limit + 1)
+            at, last = parse_cursor(q.cursor)
+            stmt = stmt.where(tuple_(Case.received_at, Case.id) < tuple_(at, last))
+        stmt = stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(q.limit + 1)
         with self.tx(write=False) as s:
             rows = list(s.scalars(stmt))
         more = len(rows) > q.limit
         rows = rows[: q.limit]
-        return CasePage(
-            items=[views.summary(c, now) for c in rows],
-            next_cursor=str(rows[-1].id) if more and rows else None,
-        )
+        cursor = f"{rows[-1].received_at.isoformat()}|{rows[-1].id}" if more and rows else None
+        return CasePage(items=[views.summary(c, now) for c in rows], next_cursor=cursor)
 
     def conditions(self, q: CaseQuery, actor: Actor, now: datetime) -> list[Any]:
         """The WHERE conditions of a case query (also used by export), area scope included."""
@@ -328,15 +343,6 @@ class LedgerService:
             )
             conds.append(late if q.overdue else not_(late))
         return conds
-
-    def count(self, q: CaseQuery, actor: Actor) -> int:
-        with self.tx(write=False) as s:
-            return int(
-                s.scalar(
-                    select(func.count()).select_from(Case).where(*self.conditions(q, actor, self.clock()))
-                )
-                or 0
-            )
 
     # ------------------------------------------------------------------ events
     def event(self, req: CaseEventRequest, actor: Actor) -> CaseView:
