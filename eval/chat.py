@@ -108,7 +108,9 @@ def ask(brain: Any, question: str) -> dict[str, Any]:
     """One question in a fresh thread; the answer, its sources and flags as the ``done`` event gives them."""
     sources: list[dict[str, Any]] = []
     done: dict[str, Any] = {}
-    for ev in brain.chat(f"eval-{uuid.uuid4().hex[:16]}", question):
+    from brain.agents.chat.state import ChatMessageRequest
+
+    for ev in brain.chat(ChatMessageRequest(message=question, thread_id=f"eval-{uuid.uuid4().hex[:16]}")):
         if ev.event == "sources":
             sources = ev.data.get("sources", [])
         elif ev.event == "done":

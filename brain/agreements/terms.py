@@ -230,9 +230,18 @@ def parse_term(
 def term_from_input(
     index: int, t: TermInput, parties: list[Party], signing: date | None, warnings: list[AgreementWarning]
 ) -> Term:
-    """A structured term: fields given win over what the rules read from its text."""
+    """A structured term: fields given win over what the rules read from its text.
+
+    A term given as text only (the UI's one-per-line form) is exactly the term ``terms_text`` would give:
+    one extraction path, so the two callers cannot disagree about what is missing.
+    """
     path = f"agreed_terms[{index - 1}]"
     base = parse_term(index, t.text, parties, signing, warnings) if t.text else None
+    structured = t.amount is not None or any(
+        getattr(t, k) for k in ("obligor", "payee", "method", "place", "deadline", "amount_capital")
+    )
+    if base is not None and not structured:
+        return base
     ob = base.obligations[0] if base and base.obligations else Obligation()
     update: dict[str, object] = {}
     for key in ("obligor", "payee", "method", "place"):

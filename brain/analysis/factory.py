@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from brain.analysis.service import AnalysisService
 from brain.analysis.similar import Encoder
@@ -29,7 +30,7 @@ def _static_encoder(model: object) -> Encoder | None:
     import numpy as np
 
     st = getattr(model, "_model", None)
-    first = st[0] if st is not None and len(st) == 1 else None
+    first: Any = st[0] if st is not None and len(st) == 1 else None
     if type(first).__name__ != "StaticEmbedding" or getattr(first.embedding, "mode", "") != "mean":
         return None
     weights = first.embedding.weight.detach().cpu().numpy().astype(np.float32)

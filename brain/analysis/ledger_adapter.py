@@ -11,6 +11,7 @@ with ``CAST(id AS text)`` (docs/analysis.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -69,7 +70,7 @@ def detect_ledger_case(service: AnalysisService, case_id: int) -> RegisterResult
         k: ("" if v is None and k in ("county", "town", "village", "text_redacted") else v)
         for k, v in row.items()
     }
-    rec = CaseRecord(**values, person_hashes=[h for g in groups for h in g])
+    rec = CaseRecord.model_validate({**values, "person_hashes": [h for g in groups for h in g]})
     return service.register(rec, parties=groups)
 
 
@@ -108,3 +109,37 @@ def places_yaml(stream: list[CaseIn]) -> str:
                 vs.append(c.place.village)
     doc = {"county": county, "towns": [{"name": t, "villages": vs} for t, vs in towns.items()]}
     return str(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+
+
+def register_and_detect(
+    ledger: Any, analysis: Callable[[], AnalysisService], follow: bool, request: Any
+) -> tuple[Any, RegisterResult | None]:
+    """The ledger registers; with ``analysis.follow_ledger`` the detectors then run on the new case."""
+    view = ledger.register(request, ledger.actor())
+    if not (follow and view.created):
+        return view, None
+    return view, detect_ledger_case(analysis(), view.id)
+
+
+def own_register(
+    case: CaseIn,
+    through_ledger: tuple[Any, RegisterResult | None] | None,
+    service: AnalysisService | None = None,
+    intake: Callable[[Any], Any] | None = None,
+    settings: Any = None,
+) -> RegisterResult:
+    """``Brain.analysis_register``: the ledger's result when it registered the case (an external id seen
+    before gives an empty result), else intake + the analysis' own store."""
+    if through_ledger is not None:
+        view, result = through_ledger
+        return result if result is not None else RegisterResult(case_id=str(view.id))
+    from brain.agents.intake.schema import IntakeRequest
+    from brain.analysis.registration import OwnRegistrar
+
+    assert service is not None and intake is not None and settings is not None
+    run = intake
+
+    def run_intake(text: str, source: str | None) -> Any:
+        return run(IntakeRequest.model_construct(text=text, source=source, precedents=False))
+
+    return OwnRegistrar(service, run_intake, settings.secret_key.get_secret_value()).register(case)

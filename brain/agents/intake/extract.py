@@ -52,11 +52,28 @@ def extract_dates(text: str, today: date | None = None) -> list[DateMention]:
     ]
 
 
+# A place name is a name: "多次找村里" ends in 村 but is a verb phrase. Characters that never occur in the
+# proper-name part of 枫桥镇 / 幸福小区 / 城关镇东街村, and what follows a 村 that is not a place (村委会, 村民).
+_NOT_IN_NAME = set("找去到跟与给让被把的了次多说是我你他她们这那个都也就还又对从为要想不没再很过告闹")
+_NOT_AFTER = {"村": "委民干里头口长支两集", "组": "织长成员", "区": "域别", "乡": "亲下"}
+
+
+def _is_place_name(text: str, place: str, end: int) -> bool:
+    suffix = place[-2:] if place.endswith(("街道", "社区", "小区")) else place[-1]
+    nxt = text[end : end + 1]
+    if nxt and nxt in _NOT_AFTER.get(suffix, ""):
+        return False
+    return not (set(place) & _NOT_IN_NAME)
+
+
 def extract_places(text: str) -> list[str]:
+    """Real place names only (or nothing): a clerk copies these into the register."""
     seen: list[str] = []
     for m in _PLACE_RE.finditer(text):
         place = _PLACE_LEAD_RE.sub("", m.group(0))
         if len(place) < 3 or any(place.startswith(s) or place == s for s in _PLACE_STOP):
+            continue
+        if not _is_place_name(text, place, m.end()):
             continue
         if place not in seen:
             seen.append(place)
