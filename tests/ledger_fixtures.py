@@ -90,7 +90,10 @@ def make_ledger(ledger_settings: Settings, intake_brain: Brain) -> Iterator[Call
     made: list[LedgerService] = []
 
     def run_intake(text: str, source: str | None, level: str) -> Any:
-        return intake_brain.intake_service.run(text, source=source, level=level, precedents=False)
+        from brain.agents.intake.schema import IntakeRequest
+
+        req = IntakeRequest.model_construct(text=text, source=source, level=level, precedents=False)
+        return intake_brain.intake_service.run(req)
 
     def make(clock: Callable[[], datetime] | None = None) -> LedgerService:
         svc = LedgerService(ledger_settings, run_intake, clock=clock).start()

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from brain.api.ui_client import FacadeClient
 from brain.ledger.schema import CaseCreate
 from brain.service import Brain
 from brain.settings import load_settings
-from ui.client import FacadeClient, UIError
+from ui.client import UIError
 from ui.ledger_tab import render_case, render_cases
 
 
