@@ -387,7 +387,7 @@ class Brain:
     def import_cases(self, request: ImportRequest) -> ImportReport:
         from brain.ledger.importer import run_import
 
-        return run_import(self.ledger_service, request, self.ledger_classifier)
+        return run_import(self.ledger_service, request, self._ledger_classifier)
 
     def export_cases(self, request: ExportRequest) -> ExportReport:
         from brain.ledger.exporter import run_export
@@ -398,9 +398,9 @@ class Brain:
     def load_demo_ledger(self, request: DemoRequest) -> DemoReport:
         from brain.ledger.demo import load_demo
 
-        return load_demo(self.ledger_service, request, self.ledger_classifier)
+        return load_demo(self.ledger_service, request, self._ledger_classifier)
 
-    def ledger_classifier(self, text: str) -> tuple[str, str | None, str, str]:
+    def _ledger_classifier(self, text: str) -> tuple[str, str | None, str, str]:
         """(type, sub-type, risk, difficulty) by the deterministic classifier: for imports and the demo."""
         r = self.intake_service.classify(ClassifyRequest.model_construct(text=text, mode="deterministic"))
         c = r.classification

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
-from brain.agents.chat.relevance import assess_relevance, search_query
+from brain.agents.chat.relevance import assess_relevance, close_to_best, search_query
 from brain.agents.chat.state import ChatContext, ChatState, Source, Turn
 from brain.agents.intake.schema import ClassifyRequest, StrategiesRequest
 from brain.errors import BrainError, LLMError
@@ -160,7 +160,7 @@ class ChatNodes:
 
         sources: list[Source] = []
         overall = max((h.score.fused for h in [*statutes, *cases]), default=0.0)
-        for hit in [*_close_to_best(statutes, overall), *_close_to_best(cases, overall)]:
+        for hit in [*close_to_best(statutes, overall), *close_to_best(cases, overall)]:
             sources.append(
                 Source(
                     n=len(sources) + 1,
@@ -398,21 +398,3 @@ def check_citations(
 
 # Graph relation types in a citation a mediator reads (the ids and graph_path keep the Cypher names).
 _RELATION_CN = {"SUGGESTS": "建议策略", "SUBTYPE_OF": "属于", "EXAMPLE_OF": "案例"}
-
-# A hit whose fused score is below this share of the best hit of its kind is left out of the sources: the
-# fused score is a min-max blend, so a third case at 0.40 after 0.79 (the 漏水 question's dog-bite case) is
-# noise a mediator would have to skip. Picked by looking at two questions (漏水, 噪音); chat_dev re-measured.
-RELEVANCE_RATIO = 0.6
-
-
-# And below this share of the best hit of either kind: when every statute scores ~0.3 next to a case at 0.7
-# (the 漏水 question: 物业管理条例 on 临时管理规约, 消保法, 噪声法), none of them answers the question.
-OVERALL_RATIO = 0.5
-
-
-def _close_to_best(hits: list[Hit], overall: float = 0.0) -> list[Hit]:
-    if not hits:
-        return hits
-    best = max(h.score.fused for h in hits)
-    floor = max(RELEVANCE_RATIO * best, OVERALL_RATIO * overall)
-    return [h for h in hits if h.score.fused >= floor]
