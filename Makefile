@@ -61,6 +61,7 @@ bench: install ## speed benchmarks (tables with baselines measured in the same r
 	$(BRAIN) bench intake
 	$(BRAIN) bench api
 	$(BRAIN) bench cases
+	$(BRAIN) bench analysis --sizes 20000,1000000 --pg
 
 eval: install ## run the shipped dev sets and write HTML reports under var/reports
 	$(BRAIN) eval run retrieval --data eval/datasets/retrieval_statutes_dev.jsonl --report var/reports/retrieval-statutes
@@ -69,6 +70,8 @@ eval: install ## run the shipped dev sets and write HTML reports under var/repor
 	  $(BRAIN) eval run intake --data eval/datasets/intake_$${s}_test.jsonl --report var/reports/intake-$$s || exit 1; done
 	$(BRAIN) eval run drafting --data eval/datasets/drafting_dev.jsonl --report var/reports/drafting
 	$(BRAIN) eval run chat --data eval/datasets/chat_dev.jsonl --report var/reports/chat
+	for s in dev_b quiet_b; do \
+	  $(BRAIN) eval run analysis --data eval/datasets/analysis_$$s.jsonl --report var/reports/analysis-$$s || exit 1; done
 
 clean: ## remove built state (indices, graph data); keeps .venv
 	rm -rf var

@@ -86,6 +86,20 @@ if TYPE_CHECKING:  # imported lazily at run time: each area pulls heavy librarie
     from brain.agents.intake.schema import IntakeResult
     from brain.agents.intake.service import IntakeService
     from brain.agreements.service import AgreementService
+    from brain.analysis.models import (
+        AnalysisAlertPage,
+        AnalysisAlertQuery,
+        HotspotQuery,
+        HotspotResult,
+        LetterRequest,
+        LetterResult,
+        RegisterResult,
+        ReportList,
+        ReportRequest,
+        ReportResult,
+    )
+    from brain.analysis.registration import CaseIn
+    from brain.analysis.service import AnalysisService
     from brain.graph import GraphService
     from brain.ledger.service import LedgerService
     from brain.llm import LLMBackend
@@ -114,6 +128,7 @@ class Brain:
         self._intake: IntakeService | None = None
         self._agreements: AgreementService | None = None
         self._chat: ChatService | None = None
+        self._analysis: AnalysisService | None = None
         self._ledger: LedgerService | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -138,6 +153,7 @@ class Brain:
             self._graph = self._retrieval = self._llm = None
             self._llm_built = False
             self._ledger = None
+            self._analysis = None
 
     def __enter__(self) -> Brain:
         return self.start()
@@ -317,8 +333,13 @@ class Brain:
 
     # ------------------------------------------------------------------ case ledger (台账)
     def register_case(self, request: CaseCreate) -> CaseView:
-        ledger = self.ledger_service
-        return ledger.register(request, ledger.actor())
+        return self._register_and_detect(request)[0]
+
+    def _register_and_detect(self, request: CaseCreate) -> tuple[CaseView, RegisterResult | None]:
+        from brain.analysis.ledger_adapter import register_and_detect
+
+        follow = self.settings.analysis.follow_ledger
+        return register_and_detect(self.ledger_service, lambda: self.analysis_service, follow, request)
 
     def get_case(self, request: CaseGet) -> CaseView:
         ledger = self.ledger_service
@@ -377,3 +398,42 @@ class Brain:
         r = self.intake_service.classify(ClassifyRequest(text=text, mode="deterministic"))
         c = r.classification
         return c.dispute_type or "需人工研判", c.sub_type, r.risk.level, r.risk.difficulty
+
+    # ------------------------------------------------------------------ analysis (态势研判)
+    @property
+    def analysis_service(self) -> AnalysisService:
+        if self._analysis is None:
+            from brain.analysis.factory import build_analysis
+
+            ledger = self.ledger_service.start().engine if self.settings.analysis.follow_ledger else None
+            self._analysis = build_analysis(self.settings, ledger)
+        return self._analysis
+
+    def analysis_register(self, case: CaseIn) -> RegisterResult:
+        """Register one case (through the ledger when the analysis follows it) and run every detector."""
+        from brain.analysis.ledger_adapter import case_create, own_register
+
+        if self.settings.analysis.follow_ledger:
+            return own_register(case, self._register_and_detect(case_create(case)))
+        return own_register(case, None, self.analysis_service, self.intake, self.settings)
+
+    def analysis_alerts(self, query: AnalysisAlertQuery) -> AnalysisAlertPage:
+        return self.analysis_service.alerts(query)
+
+    def analysis_hotspots(self, query: HotspotQuery) -> HotspotResult:
+        return self.analysis_service.hotspots(query)
+
+    def analysis_report(self, request: ReportRequest) -> ReportResult:
+        from brain.analysis.report import build_report
+
+        return build_report(self.analysis_service.store, request, self.settings)
+
+    def analysis_reports(self) -> ReportList:
+        from brain.analysis.report import list_reports
+
+        return list_reports(self.settings)
+
+    def alert_letter(self, request: LetterRequest) -> LetterResult:
+        from brain.analysis.letters import draft_letter
+
+        return draft_letter(self.analysis_service, request)

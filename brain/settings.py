@@ -158,6 +158,27 @@ class LedgerSettings(BaseModel):
     )
 
 
+class WebhookTarget(BaseModel):
+    url: str = Field(description="where new and escalated alerts are POSTed")
+    secret: SecretStr = Field(description="HMAC-SHA256 key for the X-Brain-Signature header")
+    kinds: list[str] = Field(default_factory=list, description="alert kinds to send; empty = all")
+
+
+class AnalysisSettings(BaseModel):
+    url: str | None = Field(
+        default=None,
+        description="analysis store (SQLAlchemy URL); default sqlite <state_dir>/analysis.sqlite3",
+    )
+    follow_ledger: bool = Field(
+        default=True,
+        description="detectors run on every case the ledger registers, with their tables in the ledger's "
+        "(SQLite) database; false = the analysis' own store (analysis.url)",
+    )
+    embedder: bool = Field(default=True, description="use the retrieval embedder for paraphrase candidates")
+    webhooks: list[WebhookTarget] = Field(default_factory=list)
+    webhook_retries: int = Field(default=5, ge=0, le=20)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BRAIN_", env_nested_delimiter="__", extra="forbid")
 
@@ -173,6 +194,7 @@ class Settings(BaseSettings):
     intake: IntakeSettings = Field(default_factory=IntakeSettings)
     agreements: AgreementSettings = Field(default_factory=AgreementSettings)
     ledger: LedgerSettings = Field(default_factory=LedgerSettings)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -7,6 +7,7 @@
 * 协议起草 — a short form -> 人民调解协议书 preview -> DOCX/PDF download (``ui/tabs/agreement.py``).
 * 台账 — the case ledger: filtered list (overdue in red), a case's timeline, its allowed moves as buttons
   (``ui/tabs/ledger.py``).
+* 态势研判 — map, trend, alerts with their cases, report button (``ui/tabs/analysis.py``).
 * 评测 — the newest evaluation report under ``<state_dir>/reports`` (``ui/tabs/evaluation.py``).
 
 Rendering of results lives in ``ui/render.py``. The page loads nothing from outside hosts: analytics are off
@@ -94,6 +95,12 @@ def build_ui(client: BrainClient) -> gr.Blocks:
                 agreement.build(client)
             with gr.Tab("台账", id="ledger"):
                 ledger.build(client)
+            analysis = getattr(client, "analysis", None)
+            if analysis is not None:
+                from ui.tabs.analysis import build_tab
+
+                with gr.Tab("态势研判", id="analysis"):
+                    build_tab(analysis)
             with gr.Tab("评测", id="eval"):
                 evaluation.build(client, demo)
     return demo

@@ -109,6 +109,9 @@ class HttpClient:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout_s)
         self.reports_dir = reports_dir or Path("var/reports")
+        from ui.tabs.analysis import HttpAnalysisClient
+
+        self.analysis = HttpAnalysisClient(self._http)  # the 态势研判 tab
 
     @staticmethod
     def _check(resp: Any) -> Any:

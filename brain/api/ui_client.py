@@ -32,6 +32,9 @@ def _plain(obj: BaseModel) -> dict[str, Any]:
 class FacadeClient:
     def __init__(self, brain: Brain) -> None:
         self.brain = brain
+        from brain.api.analysis_ui import AnalysisFacadeClient
+
+        self.analysis = AnalysisFacadeClient(brain)  # the 态势研判 tab (ui/tabs/analysis.py)
 
     @staticmethod
     def _call(fn: Callable[[], T]) -> T:

@@ -125,6 +125,35 @@ def api(
     typer.echo(format_table(results, clients, workers))
 
 
+@app.command("analysis")
+def analysis(
+    sizes: str = typer.Option("20000,1000000", "--sizes", help="合成台账规模，逗号分隔"),
+    pg_url: str = typer.Option(None, "--pg-url", help="同时在该 PostgreSQL 上测量（会清空研判表）"),
+    pg: bool = typer.Option(False, "--pg", help="同时在一个临时 PostgreSQL（Debian postgresql 包）上测量"),
+    profile: str = typer.Option(None, "--profile", help="配置档案"),
+) -> None:
+    """态势研判：县·月报告耗时与新案件增量检测 p50，在 2 万与 100 万件合成台账上；SELECT 1 与逐行计数为同场基线。"""
+    from brain.settings import load_settings
+    from eval.bench_analysis import format_table, run
+
+    try:
+        ns = [int(x.replace("_", "")) for x in sizes.split(",") if x.strip()]
+    except ValueError:
+        raise typer.BadParameter("--sizes 应为逗号分隔的正整数，如 20000,1000000") from None
+    server = None
+    if pg and not pg_url:
+        from brain.ledger.pgtemp import start_temp_server
+
+        server = start_temp_server()
+        pg_url = server.url(server.create_db()).replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        results = run(ns, load_settings(profile), pg_url, log=lambda m: typer.echo(m, err=True))
+    finally:
+        if server is not None:
+            server.cleanup()
+    typer.echo(format_table(results))
+
+
 @app.command("cases")
 def cases(
     n_cases: int = typer.Option(

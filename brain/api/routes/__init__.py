@@ -8,5 +8,6 @@ ROUTER_MODULES = [
     "brain.api.routes.agreements",
     "brain.api.routes.chat",
     "brain.api.routes.cases",
+    "brain.api.routes.analysis",
     "brain.api.routes.tools",
 ]

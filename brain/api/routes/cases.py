@@ -16,8 +16,6 @@ from brain.agreements.models import AgreementRequest
 from brain.api.deps import get_brain, run_compute
 from brain.ledger.schema import (
     AlertAck,
-    AlertPage,
-    AlertQuery,
     AlertView,
     CaseAgreementRequest,
     CaseAgreementResult,
@@ -139,21 +137,7 @@ async def case_agreement(
     return result
 
 
-@router.get(
-    "/v1/alerts", response_model=AlertPage, summary="预警列表：分流超时、办理超时、临期预警，附建议督办"
-)
-async def list_alerts(
-    request: Request,
-    acked: bool | None = Query(False, description="false=未确认（默认），true=已确认"),
-    kind: str | None = Query(None, examples=["办理超时"]),
-    town: str | None = Query(None),
-    cursor: str | None = Query(None),
-    limit: int = Query(50, ge=1, le=500),
-    brain: Brain = Depends(get_brain),
-) -> AlertPage:
-    q = AlertQuery(acked=acked, kind=kind, town=town, cursor=cursor, limit=limit)
-    page: AlertPage = await run_compute(request, lambda: brain.list_alerts(q))
-    return page
+# GET /v1/alerts lists the ledger's alerts together with the analysis' ones: brain/api/routes/analysis.py
 
 
 @router.post("/v1/alerts/{alert_id}/ack", response_model=AlertView, summary="确认预警")
