@@ -34,7 +34,14 @@ from ui.client import HttpClient, UIError, newest_report
 
 SESSION_COOKIE = "fq_ui"
 # tab id (ui/app.py) -> the API scope it needs
-TAB_SCOPES = {"chat": "chat", "intake": "intake", "agreement": "agreements", "eval": "eval"}
+TAB_SCOPES = {
+    "chat": "chat",
+    "intake": "intake",
+    "agreement": "agreements",
+    "ledger": "cases",
+    "analysis": "analysis",
+    "eval": "eval",
+}
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 _FILE_MARK = "/gradio_api/file="
 
@@ -242,6 +249,7 @@ class SessionClient:
     def __init__(self, auth: UIAuth, reports_dir: Path) -> None:
         self.auth = auth
         self.reports_dir = reports_dir
+        self.analysis = _SessionAnalysis(auth)  # the 态势研判 tab (ui/tabs/analysis.py)
 
     def chat(self, thread_id: str | None, message: str) -> Iterator[dict[str, Any]]:
         return self.auth.client().chat(thread_id, message)
@@ -270,6 +278,38 @@ class SessionClient:
         if "eval" not in self.auth.current().scopes:
             return None
         return newest_report(self.reports_dir)
+
+    def list_cases(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self.auth.client().list_cases(params)
+
+    def get_case(self, case_id: int) -> dict[str, Any]:
+        return self.auth.client().get_case(case_id)
+
+    def case_event(self, case_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        return self.auth.client().case_event(case_id, body)
+
+    def list_alerts(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self.auth.client().list_alerts(params)
+
+
+class _SessionAnalysis:
+    """The 态势研判 tab's client, per session like :class:`SessionClient`."""
+
+    def __init__(self, auth: UIAuth) -> None:
+        self.auth = auth
+
+    def alerts(self, query: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self.auth.client().analysis.alerts(query)
+        return result
+
+    def report(self, request: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self.auth.client().analysis.report(request)
+        return result
+
+    def report_file(self, report_id: str, fmt: str) -> bytes:
+        data: bytes = self.auth.client().analysis.report_file(report_id, fmt)
+        self.auth.current().file_hashes.add(hashlib.sha256(data).hexdigest())  # served to this session only
+        return data
 
 
 # ---------------------------------------------------------------------------------------------- helpers

@@ -28,6 +28,7 @@ class Problem(BaseModel):
     instance: str | None = None
     request_id: str | None = None
     errors: list[dict[str, Any]] | None = None
+    details: dict[str, Any] | None = None
 
 
 def problem_response(
@@ -37,6 +38,7 @@ def problem_response(
     detail: str,
     errors: list[dict[str, Any]] | None = None,
     type_: str = "about:blank",
+    details: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body = Problem(
         type=type_,
@@ -46,6 +48,7 @@ def problem_response(
         instance=str(request.url.path),
         request_id=getattr(request.state, "request_id", None),
         errors=errors,
+        details=details or None,
     )
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
@@ -61,6 +64,7 @@ def brain_problem(request: Request, exc: BrainError) -> JSONResponse:
         str(exc),
         type_=f"https://fengqiao.example/problems/{exc.code}",
         errors=exc.details.get("errors"),
+        details=exc.details if exc.http_status == 409 else None,  # e.g. the allowed moves of a case
     )
     response.headers.update(exc.headers)
     return response

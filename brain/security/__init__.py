@@ -30,19 +30,21 @@ from brain.errors import InputError, NotFoundError
 from brain.settings import Settings
 
 ROLES = ("clerk", "mediator", "evaluator", "system", "admin")
-SCOPES = ("search", "intake", "graph", "agreements", "chat", "tools", "eval", "admin")
+SCOPES = ("search", "intake", "graph", "agreements", "chat", "tools", "eval", "cases", "analysis", "admin")
 # Every role has "self": who am I, what may I do (GET /v1/whoami; the UI asks it after a login).
 BASE_SCOPES = frozenset({"self"})
 
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     # 受理窗口: register, classify, route; look things up
-    "clerk": frozenset({"search", "intake", "graph", "tools"}) | BASE_SCOPES,
+    "clerk": frozenset({"search", "intake", "graph", "tools", "cases", "analysis"}) | BASE_SCOPES,
     # 调解员: everything about their cases, including drafting agreements and the assistant
-    "mediator": frozenset({"search", "intake", "graph", "agreements", "chat", "tools"}) | BASE_SCOPES,
+    "mediator": frozenset({"search", "intake", "graph", "agreements", "chat", "tools", "cases", "analysis"})
+    | BASE_SCOPES,
     # 评测: read-only capabilities and evaluation, never drafting or chat over live cases
     "evaluator": frozenset({"search", "intake", "graph", "eval", "tools"}) | BASE_SCOPES,
     # the case-workflow system calls every capability as a tool
-    "system": frozenset({"search", "intake", "graph", "agreements", "chat", "tools"}) | BASE_SCOPES,
+    "system": frozenset({"search", "intake", "graph", "agreements", "chat", "tools", "cases", "analysis"})
+    | BASE_SCOPES,
     "admin": frozenset(SCOPES) | BASE_SCOPES,
 }
 
@@ -60,6 +62,11 @@ ROUTE_SCOPES: tuple[tuple[str, str], ...] = (
     ("/v1/chat", "chat"),
     ("/v1/tools", "tools"),
     ("/v1/eval", "eval"),
+    ("/v1/cases", "cases"),  # the case ledger; an area-scoped key sees only its area (brain.security.areas)
+    ("/v1/alerts", "cases"),
+    ("/v1/followups", "cases"),
+    ("/v1/analysis", "analysis"),  # 态势研判: detectors, hot spots, letters
+    ("/v1/reports", "analysis"),
     ("/v1/admin", "admin"),
     ("/v1/whoami", "self"),
     ("/v1/ocr", "intake"),

@@ -21,7 +21,7 @@ from tests.browser.test_ui_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TI
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-TABS = ("调解助手", "受理分流", "协议起草", "评测")
+TABS = ("调解助手", "受理分流", "协议起草", "台账", "态势研判", "评测")
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_a_clerk_login_by_password_sees_only_intake_and_is_audited_as_clerk(
     page.fill("#username", "clerk1")
     page.fill("#password", "窗口密码-1")
     page.click("#login-submit")
-    assert _visible_tabs(page) == {"受理分流"}
+    assert _visible_tabs(page) == {"受理分流", "台账", "态势研判"}
     page.screenshot(path=str(ARTIFACTS / "ui-clerk-tabs.png"))
     page.get_by_role("tab", name="受理分流").click()
     fill(page, "intake-text", "公司拖欠我三个月工资共计一万八千元，老板一直推脱，请求帮助讨薪。")
@@ -117,7 +117,7 @@ def test_a_mediator_key_login_drafts_and_only_that_session_may_download(
     page.goto(f"{url}/ui/login")
     page.fill("#api-key", keyed_ui["mediator_key"])
     page.click("#login-submit")
-    assert _visible_tabs(page) == {"调解助手", "受理分流", "协议起草"}
+    assert _visible_tabs(page) == {"调解助手", "受理分流", "协议起草", "台账", "态势研判"}
     page.get_by_role("tab", name="协议起草").click()
     fill(page, "ag-facts", "申请人与被申请人系邻居，被申请人装修时震裂申请人家墙面。")
     fill(page, "ag-party-a", "张建国")
