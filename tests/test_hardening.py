@@ -205,7 +205,7 @@ def test_intake_parties_follow_the_role(api: dict[str, Any], role: str, sees: bo
 def test_graph_password_is_refused_outside_dev_profiles(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("BRAIN_GRAPH__PASSWORD",):
         monkeypatch.delenv(name, raising=False)
-    env = {"BRAIN_SECRET_KEY": "s" * 32, "BRAIN_LLM__API_KEY": "k" * 16}
+    env = {"BRAIN_SECRET_KEY": "s" * 32, "BRAIN_LLM__API_KEY": "k" * 16, "BRAIN_LEDGER__DATA_KEY": "d" * 32}
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     with pytest.raises(ConfigError, match=r"graph\.password"):
