@@ -7,13 +7,13 @@ from __future__ import annotations
 import ast
 import collections.abc
 import inspect
+import sys
 import typing
 from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
 
-import brain.service
 from brain.service import Brain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,9 +162,11 @@ LIFECYCLE = {"start", "close"}
 
 
 def _hints(fn: object) -> dict[str, object]:
-    """Type hints of a facade method, names imported under TYPE_CHECKING in brain/service.py included."""
-    ns = dict(vars(brain.service))
-    tree = ast.parse(Path(brain.service.__file__).read_text(encoding="utf-8"))
+    """Type hints of a facade method, names imported under TYPE_CHECKING in its module included (the
+    facade's methods live in brain/service.py and its mixin brain/facade_cases.py)."""
+    module = sys.modules[getattr(fn, "__module__", "brain.service")]
+    ns = dict(vars(module))
+    tree = ast.parse(Path(str(module.__file__)).read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
             exec(compile(ast.Module(body=node.body, type_ignores=[]), "<type-checking>", "exec"), ns)
