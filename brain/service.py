@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # imported lazily at run time: each area pulls heavy librarie
     from brain.agreements.service import AgreementService
     from brain.graph import GraphService
     from brain.llm.client import LLMClient
+    from brain.retrieval.library import IndexStats
     from brain.retrieval.service import RetrievalService
 
 log = logging.getLogger(__name__)
@@ -160,6 +161,10 @@ class Brain:
 
     def build_index(self, **kwargs: Any) -> Any:
         return self.retrieval.build(**kwargs)
+
+    def index_stats(self) -> IndexStats:
+        """Documents and chunks by kind, laws by level, in-force counts of the served index."""
+        return self.retrieval.stats()
 
     # ------------------------------------------------------------------ intake (classify, assess, route)
     def intake(self, text: str, **kwargs: Any) -> Any:

@@ -9,6 +9,7 @@ Default secrets are refused outside a development profile.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,6 +40,18 @@ class RetrievalSettings(BaseModel):
     reranker: str | None = Field(default=None, description="optional cross-encoder model dir")
     chunk_chars: int = Field(default=400, ge=50, le=4000)
     chunk_overlap: int = Field(default=80, ge=0, le=1000)
+    corpus: Literal["library", "demo"] = Field(
+        default="library",
+        description="'library': the whole national library (data/library) + cases; 'demo': the 33-law demo corpus",
+    )
+    as_of: date | None = Field(default=None, description="in-force date for statute versions; empty = today")
+    region: str | None = Field(
+        default=None,
+        description="the centre's province (e.g. 浙江): its local regulations rank beside national ones",
+    )
+    expansions: bool = Field(
+        default=True, description="index statute articles with the STARD train questions that cite them"
+    )
 
 
 class GraphSettings(BaseModel):

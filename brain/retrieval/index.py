@@ -12,15 +12,17 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import numpy as np
 
 from brain.errors import IndexError_
 from brain.retrieval import fusion, versions
+from brain.retrieval.columns import Columns
+from brain.retrieval.doctable import DocumentTable
 from brain.retrieval.embedder import Embedder
 from brain.retrieval.indexes import BM25Index, DenseIndex
 from brain.retrieval.rerank import Reranker
@@ -33,13 +35,12 @@ from brain.retrieval.text import (
     tokenize_many,
 )
 from brain.settings import RetrievalSettings
-from brain.types import Chunk, Document, Hit, ScoreParts, SearchFilters, SourceKind, normalize_law_name
+from brain.types import Chunk, Document, Hit, ScoreParts, SearchFilters, normalize_law_name
 from ingest.statute import cn_to_int
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called while building; raising from it aborts the build cleanly."""
 
-_KINDS = get_args(SourceKind)
 # 《民法典》第1079条 / 民法典第一千零七十九条: a direct article look-up inside a query.
 _ARTICLE_REF = re.compile(r"《?([^《》\s，。；,]{2,40}?)》?\s*第([零〇一二两三四五六七八九十百千万\d]+)条")
 
@@ -63,6 +64,8 @@ def build_version(
     embedder: Embedder,
     settings: RetrievalSettings,
     progress: Progress = _noop,
+    expansions: Mapping[tuple[str, int], Sequence[str]] | None = None,
+    extra_manifest: Mapping[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Build and publish a new version; returns (version, manifest). The previous version keeps serving
     until the final pointer switch, and stays if anything here raises."""
@@ -77,9 +80,11 @@ def build_version(
                 progress("chunk", i, len(documents))
         progress("chunk", len(documents), len(documents))
         texts = [c.text for c in chunks]
+        by_id = {d.id: d for d in documents}
+        index_texts = [_index_text(c, by_id[c.doc_id], expansions or {}) for c in chunks]
 
         progress("bm25", 0, len(chunks))
-        tokens = tokenize_many([_index_text(c) for c in chunks])
+        tokens = tokenize_many(index_texts, progress=lambda done: progress("bm25", done, len(chunks)))
         BM25Index.build(tokens).save(tmp / "bm25")
         progress("bm25", len(chunks), len(chunks))
 
@@ -109,6 +114,7 @@ def build_version(
             "settings": settings.model_dump(
                 mode="json", include={"chunk_chars", "chunk_overlap", "embedder", "hnsw_threshold"}
             ),
+            **(extra_manifest or {}),
             "build_seconds": round(seconds, 3),
             "chunks_per_second": round(len(chunks) / seconds, 1) if seconds else None,
         }
@@ -122,9 +128,16 @@ def build_version(
     return version, manifest
 
 
-def _index_text(chunk: Chunk) -> str:
-    """What BM25 sees: the chunk plus its title, so a law or case name in the query matches every chunk."""
-    return f"{chunk.title}\n{chunk.text}"
+def _index_text(chunk: Chunk, doc: Document, expansions: Mapping[tuple[str, int], Sequence[str]]) -> str:
+    """What BM25 sees: the chunk plus its title, so a law or case name in the query matches every chunk;
+    for a current statute article also the STARD train questions that cite it (doc2query with real
+    questions: lay words such as 赔多少 reach the article that says 赔偿)."""
+    text = f"{chunk.title}\n{chunk.text}"
+    if expansions and chunk.kind == "statute" and chunk.law and chunk.article is not None and doc.in_force:
+        questions = expansions.get((normalize_law_name(chunk.law), chunk.article))
+        if questions:
+            text += "\n" + "\n".join(questions)
+    return text
 
 
 def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
@@ -146,7 +159,7 @@ class SearchIndex:
         self.manifest = versions.read_manifest(path)
         self.version: str = self.manifest["version"]
         self.embedder = embedder
-        self.documents = {d["id"]: Document.model_validate(d) for d in _read_jsonl(path / "documents.jsonl")}
+        self.documents = DocumentTable(path / "documents.jsonl")
         self.chunks = [Chunk.model_validate(c) for c in _read_jsonl(path / "chunks.jsonl")]
         self.bm25 = BM25Index.load(path / "bm25")
         self.dense = DenseIndex.load(path / "dense")
@@ -156,47 +169,18 @@ class SearchIndex:
                 where=str(path),
                 hint="运行 brain index build --force 用当前模型重建索引",
             )
-        # Column arrays for filtering without touching the chunk objects.
-        self._kind = np.array([_KINDS.index(c.kind) for c in self.chunks], dtype=np.int8)
-        self._law = np.array([normalize_law_name(c.law) if c.law else "" for c in self.chunks], dtype=object)
-        self._cause = np.array([c.cause or "" for c in self.chunks], dtype=object)
-        self._region = np.array([c.region or "" for c in self.chunks], dtype=object)
-        self._in_force = np.array([c.in_force for c in self.chunks], dtype=bool)
-        self._date = np.array(
-            [c.effective_date.toordinal() if c.effective_date else 0 for c in self.chunks], dtype=np.int32
-        )
+        self.columns = Columns(self.chunks)
         self._rows_by_article: dict[tuple[str, int], list[int]] = {}
         for row, c in enumerate(self.chunks):
             if c.kind == "statute" and c.law and c.article is not None:
                 self._rows_by_article.setdefault((normalize_law_name(c.law), c.article), []).append(row)
+        # A named article resolves to its in-force version first.
+        for rows in self._rows_by_article.values():
+            rows.sort(key=lambda r: not self.chunks[r].in_force)
 
-    # ------------------------------------------------------------------ filters
-    def allowed(self, f: SearchFilters) -> np.ndarray | None:
+    def allowed(self, f: SearchFilters, home_region: str | None = None) -> np.ndarray | None:
         """Boolean row mask for the filters, or None when nothing is filtered."""
-        mask = np.ones(len(self.chunks), dtype=bool)
-        active = False
-        if f.kind:
-            mask &= self._kind == _KINDS.index(f.kind)
-            active = True
-        if f.law:
-            mask &= self._law == normalize_law_name(f.law)
-            active = True
-        if f.cause:
-            mask &= np.array([f.cause in c for c in self._cause], dtype=bool)
-            active = True
-        if f.region:
-            mask &= np.array([f.region in r for r in self._region], dtype=bool)
-            active = True
-        if f.in_force is not None:
-            mask &= self._in_force == f.in_force
-            active = True
-        if f.date_from:
-            mask &= (self._date != 0) & (self._date >= f.date_from.toordinal())
-            active = True
-        if f.date_to:
-            mask &= (self._date != 0) & (self._date <= f.date_to.toordinal())
-            active = True
-        return mask if active else None
+        return self.columns.mask(f, home_region)
 
     # ------------------------------------------------------------------ search
     def search(
@@ -209,7 +193,7 @@ class SearchIndex:
         settings: RetrievalSettings,
         reranker: Reranker | None = None,
     ) -> list[Hit]:
-        allowed = self.allowed(filters)
+        allowed = self.allowed(filters, settings.region)
         if allowed is not None and not allowed.any():
             return []
         n_cand = max(settings.candidates, top_k)
@@ -265,6 +249,7 @@ class SearchIndex:
                         bm25=bm25_of.get(row), dense=dense_of.get(row), fused=score, rerank=rerank_of.get(row)
                     ),
                     rank=rank,
+                    warning=doc.superseded,
                 )
             )
         return hits
