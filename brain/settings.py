@@ -32,7 +32,12 @@ class RetrievalSettings(BaseModel):
     embedder: str = Field(
         default="builtin", description="'builtin' (shipped static model) or a local model dir"
     )
-    fusion: Literal["rrf", "weighted"] = Field(default="weighted", description="chosen on the dev sets")
+    fusion: Literal["rrf", "weighted", "learned"] = Field(
+        default="weighted", description="'learned': logistic regression trained on STARD train (docs/retrieval.md)"
+    )
+    fusion_weights: Path = Field(
+        default=REPO_ROOT / "data" / "library" / "fusion_stard.json", description="weights of the learned fusion"
+    )
     rrf_k: int = Field(default=60, ge=1)
     dense_weight: float = Field(default=0.3, ge=0, le=1)
     candidates: int = Field(default=100, ge=10, le=2000, description="per-retriever candidates before fusion")
@@ -51,6 +56,9 @@ class RetrievalSettings(BaseModel):
     )
     expansions: bool = Field(
         default=True, description="index statute articles with the STARD train questions that cite them"
+    )
+    question_weight: float = Field(
+        default=0.5, ge=0, le=5, description="hybrid: weight of the question index (STARD train questions)"
     )
 
 

@@ -44,3 +44,14 @@ def fuse(
     if settings.fusion == "weighted":
         return weighted(bm25, dense, settings.dense_weight)
     return rrf([bm25, dense], k=settings.rrf_k)
+
+
+def add_weighted(fused: dict[int, float], ranked: Sequence[tuple[int, float]], weight: float) -> None:
+    """Add one more min-max normalised list into ``fused`` (in place) with ``weight``."""
+    if not ranked:
+        return
+    scores = [s for _, s in ranked]
+    lo, hi = min(scores), max(scores)
+    span = hi - lo or 1.0
+    for item, s in ranked:
+        fused[item] = fused.get(item, 0.0) + weight * (0.5 + 0.5 * (s - lo) / span)

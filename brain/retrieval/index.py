@@ -25,6 +25,8 @@ from brain.retrieval.columns import Columns
 from brain.retrieval.doctable import DocumentTable
 from brain.retrieval.embedder import Embedder
 from brain.retrieval.indexes import BM25Index, DenseIndex
+from brain.retrieval.learned import LearnedFusion
+from brain.retrieval.questions import QuestionIndex
 from brain.retrieval.rerank import Reranker
 from brain.retrieval.text import (
     analyzer_fingerprint,
@@ -81,7 +83,8 @@ def build_version(
         progress("chunk", len(documents), len(documents))
         texts = [c.text for c in chunks]
         by_id = {d.id: d for d in documents}
-        index_texts = [_index_text(c, by_id[c.doc_id], expansions or {}) for c in chunks]
+        QuestionIndex.build(chunks, by_id, expansions or {}, embedder).save(tmp / "questions")
+        index_texts = [_index_text(c) for c in chunks]
 
         progress("bm25", 0, len(chunks))
         tokens = tokenize_many(index_texts, progress=lambda done: progress("bm25", done, len(chunks)))
@@ -128,16 +131,9 @@ def build_version(
     return version, manifest
 
 
-def _index_text(chunk: Chunk, doc: Document, expansions: Mapping[tuple[str, int], Sequence[str]]) -> str:
-    """What BM25 sees: the chunk plus its title, so a law or case name in the query matches every chunk;
-    for a current statute article also the STARD train questions that cite it (doc2query with real
-    questions: lay words such as 赔多少 reach the article that says 赔偿)."""
-    text = f"{chunk.title}\n{chunk.text}"
-    if expansions and chunk.kind == "statute" and chunk.law and chunk.article is not None and doc.in_force:
-        questions = expansions.get((normalize_law_name(chunk.law), chunk.article))
-        if questions:
-            text += "\n" + "\n".join(questions)
-    return text
+def _index_text(chunk: Chunk) -> str:
+    """What BM25 sees: the chunk plus its title, so a law or case name in the query matches every chunk."""
+    return f"{chunk.title}\n{chunk.text}"
 
 
 def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
@@ -163,6 +159,7 @@ class SearchIndex:
         self.chunks = [Chunk.model_validate(c) for c in _read_jsonl(path / "chunks.jsonl")]
         self.bm25 = BM25Index.load(path / "bm25")
         self.dense = DenseIndex.load(path / "dense")
+        self.questions = QuestionIndex.load(path / "questions", len(self.chunks))
         if self.manifest.get("embedder_fingerprint") != embedder.fingerprint:
             raise IndexError_(
                 f"索引使用的向量模型（{self.manifest.get('embedder')}）与当前配置（{embedder.name}）不一致",
@@ -201,6 +198,7 @@ class SearchIndex:
         dense_hits: list[tuple[int, float]] = []
         if mode in ("bm25", "hybrid"):
             bm25_hits = self.bm25.search(expand_query(tokenize(query)), n_cand, allowed)
+        vec = None
         if mode in ("dense", "hybrid"):
             vec = self.embedder.encode([query])[0]
             dense_hits = self.dense.search(vec, n_cand, allowed)
@@ -210,7 +208,17 @@ class SearchIndex:
         elif mode == "dense":
             fused = {i: s for i, s in dense_hits}
         else:
-            fused = fusion.fuse(bm25_hits, dense_hits, settings)
+            question_hits = self.questions.search(query, n_cand, allowed)
+            learned = LearnedFusion.load(settings.fusion_weights) if settings.fusion == "learned" else None
+            if learned is not None:
+                q = self.questions
+                assert vec is not None
+                lists = [bm25_hits, dense_hits, question_hits, q.search_dense(vec, n_cand, allowed)]
+                fused = learned.fuse(lists, q.prior, q.law_prior, q.level)
+            else:
+                fused = fusion.fuse(bm25_hits, dense_hits, settings)
+                if settings.question_weight > 0:
+                    fusion.add_weighted(fused, question_hits, settings.question_weight)
 
         # A query naming an article (《民法典》第1079条) gets that article first.
         pinned = [r for r in self._article_rows(query) if allowed is None or allowed[r]]
