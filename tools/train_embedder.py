@@ -16,7 +16,10 @@ Recipe (deterministic: fixed seeds, CPU, single thread for the training loop):
      an article <-> the rest of it, and "<law> <chapter>" <-> the article text;
    - CJRC **test** split: each question <-> its judgment context (questions only: the 案由 labels are never
      used, because the intake suite evaluates 案由 classification on these contexts);
-   - CAIL2019 SCM sample: judgment A <-> judgment B of each (A, B, C) triplet (B is the similar one).
+   - CAIL2019 SCM sample: judgment A <-> judgment B of each (A, B, C) triplet (B is the similar one);
+   - STARD **train** lay questions <-> the text of each article they cite (current version in
+     ``data/library/national.jsonl.gz``), each pair twice; folds ``query_id % 5`` in 2..4 only: dev (0) is
+     evaluation, fold 1 is kept for ``tools/train_fusion.py`` to fit the fusion weights on unseen questions.
    Not used, because they are evaluation material: the CJRC **dev** split (retrieval dev set a), the
    司法解释 and the 52 案例 summaries (statute look-up dev set b), LawBench and the 泰迪杯 messages (intake).
 3. Vectors start random (seeded) and are trained with Adam; the result is saved with
@@ -233,7 +236,8 @@ def main() -> None:
         f"recipe).\n\n- pairs: {len(pairs)}\n- vocab: {tokenizer.get_vocab_size()}\n- dim: {args.dim}\n"
         f"- epochs: {args.epochs}, batch: {args.batch}, lr: {args.lr}, seed: {SEED}\n"
         "- sources: LawRefBook/Laws @ 2f4c5c2 (statutes; 案例 and 司法解释 excluded), CAIL2019 @ 010ebce "
-        "(CJRC test-split questions and contexts, no 案由 labels; SCM sample A/B)\n",
+        "(CJRC test-split questions and contexts, no 案由 labels; SCM sample A/B), oneal2000/STARD @ bae10e1 "
+        "(train questions <-> cited articles of data/library, folds query_id % 5 in 2..4; dev and fold 1 never)\n",
         encoding="utf-8",
     )
     print(f"saved to {args.out} in {time.time() - t0:.1f}s")

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from brain.retrieval import fusion
-from brain.retrieval.learned import FEATURES, features
+from brain.retrieval.learned import FEATURES, features, interactions
 from brain.retrieval.questions import QuestionIndex
 from brain.retrieval.text import expand_query, tokenize
 from brain.service import Brain
@@ -93,7 +93,7 @@ def main() -> None:
         print(f"fold {f}: {len(rows_f)} questions", flush=True)
 
     def fit(rows: list[Any]) -> Any:
-        x = np.vstack([r[1] for r in rows if len(r[0])])
+        x = interactions(np.vstack([r[1] for r in rows if len(r[0])]))
         y = np.concatenate([r[2] for r in rows if len(r[0])])
         return LogisticRegression(C=1.0, max_iter=5000).fit(x, y)
 
@@ -107,7 +107,7 @@ def main() -> None:
             totals["weighted+questions"] += _recall5(
                 r[0], np.array([r[4].get(x, 0.0) for x in r[0]]), keys, r[3]
             )
-            totals["learned"] += _recall5(r[0], model.decision_function(r[1]), keys, r[3])
+            totals["learned"] += _recall5(r[0], model.decision_function(interactions(r[1])), keys, r[3])
     validation = {k: v / len(fold1) for k, v in totals.items()}
     print("2-way CV inside train fold 1 (Recall@5):", {k: round(v, 4) for k, v in validation.items()})
     final = fit(fold1)

@@ -228,7 +228,7 @@ class SearchIndex:
                 fused[r] = top
 
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
-        ranked = self._best_chunk_per_document(ranked)
+        ranked = self._best_chunk_per_document(ranked, max(top_k * 3, 20))
         bm25_of = dict(bm25_hits)
         dense_of = dict(dense_hits)
         rerank_of: dict[int, float] = {}
@@ -262,8 +262,11 @@ class SearchIndex:
             )
         return hits
 
-    def _best_chunk_per_document(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
-        """One hit per document: a long judgment must not fill the page with its own chunks."""
+    def _best_chunk_per_document(
+        self, ranked: list[tuple[int, float]], limit: int
+    ) -> list[tuple[int, float]]:
+        """One hit per document (a long judgment must not fill the page with its own chunks), the best
+        ``limit`` documents."""
         seen: set[str] = set()
         out = []
         for row, score in ranked:
@@ -271,6 +274,8 @@ class SearchIndex:
             if doc_id not in seen:
                 seen.add(doc_id)
                 out.append((row, score))
+                if len(out) == limit:
+                    break
         return out
 
     def _article_rows(self, query: str) -> list[int]:

@@ -1,7 +1,7 @@
 """Learned fusion: a logistic regression over per-candidate features of the three retrievers and the priors.
 
 ``retrieval.fusion = learned`` scores every candidate that BM25, the dense index or the question index
-returned with ``w · features + b`` (weights in ``data/library/fusion_stard.json``, trained by
+returned with ``w · [features, pairwise products] + b`` (weights in ``data/library/fusion_stard.json``, trained by
 ``tools/train_fusion.py`` on cross-fitted STARD **train** folds: for each fold the question index is built
 from the other folds, so a question never meets itself). Without the weights file it falls back to the
 weighted fusion.
@@ -36,6 +36,13 @@ FEATURES = (
     "level_regulation",
 )
 WEIGHTS_FILE = "fusion_stard.json"
+
+
+def interactions(x: np.ndarray) -> np.ndarray:
+    """The features followed by every pairwise product x_i * x_j (i < j): a linear model over these can
+    learn, say, that a BM25 match counts more inside a law that lay questions often cite."""
+    i, j = np.triu_indices(x.shape[1], k=1)
+    return np.hstack([x, x[:, i] * x[:, j]])
 
 
 def features(
@@ -91,5 +98,5 @@ class LearnedFusion:
         rows, x = features(lists, prior, law_prior, level)
         if not rows:
             return {}
-        scores = x @ self.coef + self.intercept
+        scores = interactions(x) @ self.coef + self.intercept
         return {row: float(s) for row, s in zip(rows, scores, strict=True)}
