@@ -33,10 +33,12 @@ class RetrievalSettings(BaseModel):
         default="builtin", description="'builtin' (shipped static model) or a local model dir"
     )
     fusion: Literal["rrf", "weighted", "learned"] = Field(
-        default="weighted", description="'learned': logistic regression trained on STARD train (docs/retrieval.md)"
+        default="weighted",
+        description="'learned': logistic regression trained on STARD train (docs/retrieval.md)",
     )
     fusion_weights: Path = Field(
-        default=REPO_ROOT / "data" / "library" / "fusion_stard.json", description="weights of the learned fusion"
+        default=REPO_ROOT / "data" / "library" / "fusion_stard.json",
+        description="weights of the learned fusion",
     )
     rrf_k: int = Field(default=60, ge=1)
     dense_weight: float = Field(default=0.3, ge=0, le=1)

@@ -108,7 +108,7 @@ def stard_pairs(stard_train: Path, library: Path) -> Iterator[tuple[str, str]]:
             d = json.loads(line)
             key = (d.get("law"), d.get("article"))
             if "@" not in d["id"] and key in wanted:
-                for q in wanted[key]:  # type: ignore[index]
+                for q in wanted[key]:
                     yield q, d["text"]
 
 

@@ -41,9 +41,9 @@ def fuse(
     bm25: Sequence[tuple[int, float]], dense: Sequence[tuple[int, float]], settings: RetrievalSettings
 ) -> dict[int, float]:
     """The hybrid score per item, by the configured ``retrieval.fusion`` method."""
-    if settings.fusion == "weighted":
-        return weighted(bm25, dense, settings.dense_weight)
-    return rrf([bm25, dense], k=settings.rrf_k)
+    if settings.fusion == "rrf":
+        return rrf([bm25, dense], k=settings.rrf_k)
+    return weighted(bm25, dense, settings.dense_weight)  # also the fallback of "learned" without weights
 
 
 def add_weighted(fused: dict[int, float], ranked: Sequence[tuple[int, float]], weight: float) -> None:

@@ -118,7 +118,7 @@ class DenseIndex:
             import faiss
 
             bits = np.packbits(allowed, bitorder="little")
-            params = faiss.SearchParametersHNSW(
+            params = faiss.SearchParametersHNSW(  # type: ignore[attr-defined]
                 sel=faiss.IDSelectorBitmap(allowed.shape[0], faiss.swig_ptr(bits)),
                 efSearch=max(HNSW_EF_SEARCH, k),
             )

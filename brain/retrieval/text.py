@@ -119,13 +119,19 @@ def highlight_terms(query: str) -> list[str]:
     return sorted(terms, key=len, reverse=True)
 
 
+@lru_cache(maxsize=256)
+def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
+    """One compiled pattern per query's terms (re's own cache is too small for ten snippets per query)."""
+    return re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
+
+
 def snippet(text: str, terms: Sequence[str], width: int = 160) -> str:
     """A window of ``text`` around the first matched term, with every match wrapped in 【】."""
     if not text:
         return ""
     if not terms:
         return text[:width] + ("…" if len(text) > width else "")
-    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
+    pattern = _terms_pattern(tuple(terms))
     first = pattern.search(text)
     start = 0
     if first and first.start() > width // 3:
