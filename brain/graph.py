@@ -28,13 +28,14 @@ import logging
 import pickle
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from brain.errors import GraphDataError, GraphUnavailableError, InputError, NotFoundError
+from brain.graph_cache import CACHE_MAX_ENTRIES, SeedCache
 from brain.settings import Settings
+from knowledge_graph.backend import GraphBackend
 from knowledge_graph.errors import KnowledgeGraphError, SeedDataError
 from knowledge_graph.loader import LoadReport, load
 from knowledge_graph.queries import NAMED_QUERIES, NamedQuery
@@ -46,33 +47,6 @@ _DOWN = "知识图谱服务暂时不可用，无法完成需要图谱的操作" 
 _HINT = "请运行 `brain kg serve` 启动图谱服务，或检查配置 graph.uri / graph.bolt_port；服务恢复后会自动重连"
 
 T = TypeVar("T")
-
-#: Distinct (helper, arguments) answers kept; arguments come from requests, so the cache must be bounded.
-CACHE_MAX_ENTRIES = 2048
-
-
-class _SeedCache:
-    """(helper, args) -> pickled answer, for one seed version. Answers are stored pickled and unpickled on
-    every hit so that a caller mutating its rows (``routing_candidates`` adds keys) cannot change the next
-    caller's answer; unpickling the 72-row taxonomy costs about 0.3 ms, a routing answer 5 µs."""
-
-    def __init__(self, check_s: float) -> None:
-        self.check_s = check_s
-        self.lock = threading.Lock()
-        self.entries: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
-        self.version: str | None = None
-        self.checked_at = float("-inf")  # monotonic time the last successful check started
-        self.generation = 0  # bumped by every clear; an answer computed across a clear is not stored
-        self.hits = 0
-        self.misses = 0
-        self.checks = 0
-
-    def clear(self, version: str | None = None, checked_at: float = float("-inf")) -> None:
-        with self.lock:
-            self.entries.clear()
-            self.generation += 1
-            self.version = version
-            self.checked_at = checked_at
 
 
 class GraphService:
@@ -90,15 +64,21 @@ class GraphService:
         "sources",
     )
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, backend: GraphBackend | None = None) -> None:
+        """``backend``: a graph store to use instead of connecting over Bolt (the in-memory reference,
+        :class:`knowledge_graph.memory.MemoryGraph`, in tests); then no server is started."""
         self.settings = settings
         self.graph = settings.graph
-        self._driver: Any = None
+        self._driver: Any = backend
+        self._injected = backend is not None
         self._server: EmbeddedServer | None = None
         self._lock = threading.Lock()
         self._last_error: str | None = None
         self._down_until = 0.0  # monotonic time before which request-path queries fail fast; 0 = up
-        self._cache = _SeedCache(self.graph.cache_check_s)
+        self._cache = SeedCache(self.graph.cache_check_s)
+        self._started = False  # start() runs once, on the first query or an explicit warm-up
+        self._starting = False
+        self._start_lock = threading.RLock()
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -115,10 +95,29 @@ class GraphService:
     def server(self) -> EmbeddedServer | None:
         return self._server
 
+    @property
+    def started(self) -> bool:
+        return self._started
+
     def start(self) -> GraphService:
-        """Start or reach the server, connect, load the seed if the graph is empty. See the module docstring."""
+        """Start or reach the server, connect, load the seed if the graph is empty. See the module docstring.
+
+        Runs once: every query calls it first (so the part starts lazily, like the others); ``close()``
+        resets it."""
+        with self._start_lock:
+            if self._started or self._starting:  # _starting: start()'s own queries come back here
+                return self
+            self._starting = True
+            try:
+                self._start()
+                self._started = True
+            finally:
+                self._starting = False
+            return self
+
+    def _start(self) -> None:
         try:
-            if self.graph.uri == "embedded":
+            if self.graph.uri == "embedded" and not self._injected:
                 self._server = EmbeddedServer(
                     self.graph.data_dir,
                     bolt_port=self.graph.bolt_port,
@@ -137,7 +136,6 @@ class GraphService:
             if self.graph.required:
                 raise GraphUnavailableError("知识图谱服务不可用", where=self.uri, hint=_HINT) from e
             log.warning("knowledge graph unavailable at %s: %s", self.uri, e)
-        return self
 
     def _connect(self) -> Any:
         with self._lock:
@@ -155,11 +153,12 @@ class GraphService:
 
     def close(self) -> None:
         with self._lock:
-            if self._driver is not None:
+            if self._driver is not None and not self._injected:
                 self._driver.close()
                 self._driver = None
         if self._server is not None:
             self._server.stop()  # only stops a server this service started
+        self._started = False
 
     # ------------------------------------------------------------------ health and data
     def status(self) -> dict[str, Any]:
@@ -172,6 +171,7 @@ class GraphService:
     def load_seed(self, *, strict: bool = False) -> LoadReport:
         """Validate and write the curated seed (idempotent). Article citations are checked against the
         statute corpus; cases from the corpus are linked to dispute types by 案由."""
+        self.start()
         corpus = self.settings.data_dir / "corpus"
         driver = self._connect()
         self._cache.clear()  # nothing cached before or during the load survives it
@@ -230,6 +230,8 @@ class GraphService:
         from neo4j import READ_ACCESS
         from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
+        if not self._started:
+            self.start()
         if self._down_until and not probe:
             with self._lock:
                 now = time.monotonic()

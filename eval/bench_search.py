@@ -229,7 +229,7 @@ def bench_service(settings: Settings, queries: list[str], result: Result) -> Non
     brain = Brain(settings)
     brain.start(graph=False)
     try:
-        n = brain.retrieval.status()["chunks"]
+        n = int(str(brain.readiness().index["chunks"]))
         for mode in ("bm25", "dense", "hybrid"):
             lat, qps = _time(_searcher(brain, mode), queries)
             result.rows.append(

@@ -24,6 +24,7 @@ with ``--url``). What the answer *cites* is the statute sources whose ``[n]`` oc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -94,7 +95,8 @@ def cited_articles(answer: str, sources: list[dict[str, Any]]) -> set[tuple[str,
             if m:
                 out.add((normalize_law_name(m.group(1)), cn_to_int(m.group(2))))
     for law, art in _NAMED.findall(own_words):
-        out.add((normalize_law_name(law), cn_to_int(art)))
+        with contextlib.suppress(ValueError):  # a malformed number in the model's own words cites nothing
+            out.add((normalize_law_name(law), cn_to_int(art)))
     return out
 
 
@@ -106,7 +108,9 @@ def ask(brain: Any, question: str) -> dict[str, Any]:
     """One question in a fresh thread; the answer, its sources and flags as the ``done`` event gives them."""
     sources: list[dict[str, Any]] = []
     done: dict[str, Any] = {}
-    for ev in brain.chat(f"eval-{uuid.uuid4().hex[:16]}", question):
+    from brain.agents.chat.state import ChatMessageRequest
+
+    for ev in brain.chat(ChatMessageRequest(message=question, thread_id=f"eval-{uuid.uuid4().hex[:16]}")):
         if ev.event == "sources":
             sources = ev.data.get("sources", [])
         elif ev.event == "done":

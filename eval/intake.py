@@ -43,8 +43,13 @@ class Case(BaseModel):
 
 def run_suite(brain: Any, data: Path, *, as_json: bool = False, report: Path | None = None) -> dict[str, Any]:
     loaded = load_jsonl(data, Case)
-    svc = brain.intake_service.warm()
-    tax = svc.tax
+    from brain.agents.intake.classifier import KeywordClassifier
+    from brain.agents.intake.schema import ClassifyRequest
+    from brain.agents.intake.taxonomy import taxonomy_index
+
+    threshold = brain.intake_service.threshold  # in-process only: RemoteBrain refuses this suite here
+    tax = taxonomy_index(brain.taxonomy().types)
+    keywords = KeywordClassifier(tax.types)
     unmapped: Counter[str] = Counter()
     y_true: list[str] = []
     y_pred: list[str] = []
@@ -59,14 +64,14 @@ def run_suite(brain: Any, data: Path, *, as_json: bool = False, report: Path | N
         if name is None:
             unmapped[case.expected.dispute_type] += 1
             continue
-        res = svc.classify(case.text, mode="deterministic")
+        res = brain.classify(ClassifyRequest(text=case.text, mode="deterministic"))
         c = res.classification
         latency.append(res.took_ms)
         y_true.append(tax.top(name))
         y_pred.append(c.dispute_type if not c.abstained and c.dispute_type else ABSTAIN)
         conf.append(c.confidence)
         top1_correct.append(bool(c.candidates) and c.candidates[0].dispute_type == tax.top(name))
-        kw = svc.keywords.predict(case.text)
+        kw = keywords.predict(case.text)
         kw_pred.append(tax.top(kw) if kw else ABSTAIN)
         if tax.by_name[name].parent:
             sub_n += 1
@@ -91,7 +96,7 @@ def run_suite(brain: Any, data: Path, *, as_json: bool = False, report: Path | N
         "sub_type_accuracy": sub_hits / sub_n if sub_n else None,
         "sub_type_n": sub_n,
         "risk_accuracy": risk_hits / risk_n if risk_n else None,
-        "abstain_threshold": svc.threshold,
+        "abstain_threshold": threshold,
         "baselines": {
             "majority": majority_baseline(y_true, y_true),
             "keyword_rules": {

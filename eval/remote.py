@@ -21,9 +21,10 @@ from typing import Any
 
 import httpx
 
-from brain.agents.chat.service import ChatEvent
+from brain.agents.chat.state import ChatEvent, ChatMessageRequest
 from brain.agreements.models import AgreementDraft, AgreementRequest
 from brain.errors import BrainError, InputError
+from brain.requests import Readiness
 from brain.types import SearchRequest, SearchResponse
 
 TIMEOUT_S = 120.0
@@ -31,17 +32,6 @@ TIMEOUT_S = 120.0
 
 class RemoteError(BrainError):
     """The server answered with an error or could not be reached."""
-
-
-class _RemoteRetrieval:
-    def __init__(self, owner: RemoteBrain) -> None:
-        self._owner = owner
-
-    def status(self) -> dict[str, Any]:
-        """The index part of ``/readyz`` (version, embedder), as the in-process ``RetrievalService.status``."""
-        r = self._owner._http.get("/readyz")
-        index: dict[str, Any] = (r.json() or {}).get("index", {}) if r.content else {}
-        return index
 
 
 MAX_RATE_LIMIT_WAIT_S = 120.0
@@ -54,7 +44,6 @@ class RemoteBrain:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.url = url.rstrip("/")
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout_s, trust_env=False)
-        self.retrieval = _RemoteRetrieval(self)
         # What the suites read from settings; the server's own values are not exposed over HTTP.
         self.settings = SimpleNamespace(retrieval=SimpleNamespace(fusion=f"remote:{self.url}"))
 
@@ -66,13 +55,21 @@ class RemoteBrain:
         body = request.model_dump(mode="json", exclude_none=True)
         return SearchResponse.model_validate(self._post("/v1/search", body))
 
-    def draft_agreement(self, request: AgreementRequest | dict[str, Any]) -> AgreementDraft:
-        body = request.model_dump(mode="json") if isinstance(request, AgreementRequest) else request
+    def readiness(self) -> Readiness:
+        """``/readyz`` (served with 503 while not ready; the body is the same)."""
+        r = self._http.get("/readyz")
+        body = r.json() if r.content else {}
+        return Readiness.model_validate(
+            {"index": {}, "graph": {}, "llm": {}, "ready": False} | (body if isinstance(body, dict) else {})
+        )
+
+    def draft_agreement(self, request: AgreementRequest) -> AgreementDraft:
+        body = request.model_dump(mode="json")
         return AgreementDraft.model_validate(self._post("/v1/agreements/draft", body))
 
-    def chat(self, thread_id: str | None, message: str, **_: Any) -> Iterator[ChatEvent]:
+    def chat(self, request: ChatMessageRequest) -> Iterator[ChatEvent]:
         """One non-streamed turn, replayed as the ``sources`` and ``done`` events the in-process chat yields."""
-        body = {"message": message, "thread_id": thread_id or None, "stream": False}
+        body = {"message": request.message, "thread_id": request.thread_id or None, "stream": False}
         data = self._post("/v1/chat", body)
         yield ChatEvent(event="sources", data={"sources": data.get("sources", [])})
         yield ChatEvent(

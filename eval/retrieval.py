@@ -97,7 +97,7 @@ def run_suite(brain: Any, data: Path, *, as_json: bool, report: Path | None) -> 
     for e in errors:
         print(f"跳过：{e}", file=sys.stderr)
     result = evaluate(brain, loaded.cases)
-    status = brain.retrieval.status()
+    status = brain.readiness().index
     out: dict[str, Any] = {
         "suite": "retrieval",
         "data": str(data),

@@ -1,4 +1,4 @@
-"""Statute structure: Chinese numerals, 第X条 article headings and 编/章/节 headings.
+"""Statute structure: 第X条 article headings and 编/章/节 headings.
 
 Shared by the corpus builder (tools/build_corpus.py) and the statute-aware chunker, so that a law shipped in
 data/corpus and the same law ingested by a user are cut into the same articles with the same numbers.
@@ -13,21 +13,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+from ingest import zh
+
 _NUMERAL = "零〇一二两三四五六七八九十百千万"
 
 # 第一千零七十九条 / 第一百三十三条之一 / 第5条 at the start of a line (full-width spaces allowed before it).
@@ -47,29 +34,12 @@ _LEVEL_RE = re.compile(rf"^第[{_NUMERAL}\d]+(?P<level>分编|编|章|节)")
 
 
 def cn_to_int(numeral: str) -> int:
-    """'一千零七十九' -> 1079, '十二' -> 12, '二百八十八' -> 288, '1079' -> 1079.
+    """'一千零七十九' -> 1079, '十二' -> 12, '二百八十八' -> 288, '1079' -> 1079 (:func:`ingest.zh.parse_int`).
 
     Raises ValueError for anything that is not a Chinese or Arabic numeral, so a malformed article number
     is reported instead of silently becoming 0.
     """
-    if numeral.isdigit():
-        return int(numeral)
-    if not numeral or any(ch not in _DIGITS and ch not in _UNITS for ch in numeral):
-        raise ValueError(f"不是中文数字：{numeral!r}")
-    total, section, digit = 0, 0, None
-    for ch in numeral:
-        if ch in _DIGITS:
-            digit = _DIGITS[ch]
-            continue
-        unit = _UNITS[ch]
-        if unit == 10000:
-            total += (section + (digit or 0)) * unit
-            section = 0
-        else:
-            # A bare unit ('十二') means one of it.
-            section += (1 if digit is None else digit) * unit
-        digit = None
-    return total + section + (digit or 0)
+    return zh.parse_int(numeral, lenient=True)
 
 
 @dataclass(frozen=True)

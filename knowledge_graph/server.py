@@ -212,9 +212,14 @@ def serve(data_dir: Path, *, bolt_port: int, http_port: int, password: str, data
     from arcadedb_embedded.jvm import start_jvm
     from arcadedb_embedded.server import ArcadeDBServer
 
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # ArcadeDB writes ./log/arcadedb.log.* relative to the working directory: keep it under the state dir,
+    # not in whatever folder `brain kg serve` was started from (a clone would grow an untracked log/).
+    os.chdir(data_dir)
     start_jvm(heap_size=heap)
     server = ArcadeDBServer(
-        str(data_dir.resolve()),
+        str(data_dir),
         root_password=password,
         config={
             "host": "127.0.0.1",

@@ -12,6 +12,8 @@ import pytest
 
 from brain.graph import GraphService
 from brain.settings import REPO_ROOT, Settings, load_settings
+from knowledge_graph.backend import GraphBackend
+from knowledge_graph.memory import MemoryGraph
 from knowledge_graph.queries import NODE_KEYS
 from knowledge_graph.server import EmbeddedServer, free_port
 
@@ -23,6 +25,7 @@ class Backend:
     name: str
     settings: Settings
     service: GraphService
+    store: GraphBackend | None = None  # the in-memory graph, shared by every service of this back end
 
 
 def graph_settings(state_dir: Path, **graph: object) -> Settings:
@@ -75,11 +78,25 @@ def _real_neo4j(tmp: Path) -> Backend:
     return Backend("neo4j", settings, service)
 
 
-@pytest.fixture(scope="session", params=["embedded", pytest.param("neo4j", marks=pytest.mark.real_neo4j)])
+def _memory(tmp: Path) -> Backend:
+    """The in-memory reference store (knowledge_graph/memory.py): same service, same loader, no server."""
+    settings = graph_settings(tmp, uri="bolt://127.0.0.1:9", required=True)  # the uri is never dialled
+    store = MemoryGraph()
+    return Backend("memory", settings, GraphService(settings, backend=store), store)
+
+
+@pytest.fixture(
+    scope="session", params=["embedded", "memory", pytest.param("neo4j", marks=pytest.mark.real_neo4j)]
+)
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     """The contract suite runs once per back end; the seed is loaded once per back end."""
     tmp = tmp_path_factory.mktemp(f"kg-{request.param}")
-    b = _embedded(request, tmp) if request.param == "embedded" else _real_neo4j(tmp)
+    make = {
+        "embedded": lambda: _embedded(request, tmp),
+        "memory": lambda: _memory(tmp),
+        "neo4j": lambda: _real_neo4j(tmp),
+    }
+    b = make[request.param]()
     b.service.start()
     yield b
     b.service.close()

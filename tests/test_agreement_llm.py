@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from brain.agreements.amounts import find_amounts
 from brain.agreements.service import AgreementService
 from brain.errors import LLMError
 from brain.settings import LLMSettings, load_settings
+from tests.support.fake_llm import FakeLLM
 
 CASE = json.loads(
     (Path(__file__).parent / "data" / "agreements" / "01_labour_injury.json").read_text("utf-8")
@@ -21,10 +21,8 @@ REQ: dict[str, Any] = CASE["request"]
 
 
 def service(tmp_path: Path, llm: Any) -> AgreementService:
-    # The service needs only ``settings`` and ``llm`` from the Brain; starting a whole Brain would load the
-    # search index and the graph, which drafting does not use.
-    brain = SimpleNamespace(settings=load_settings("test", state_dir=str(tmp_path)), llm=llm)
-    return AgreementService(brain)  # type: ignore[arg-type]
+    # The service is built with the parts it uses (settings and the LLM back end): no index, no graph.
+    return AgreementService(load_settings("test", state_dir=str(tmp_path)), llm=llm)
 
 
 def _input_amounts() -> set[Decimal]:
@@ -66,19 +64,14 @@ def test_server_failure_falls_back_to_rules(
     assert d.agreement == rules.agreement and d.text == rules.text
 
 
-class ScriptedLLM:
-    """Answers ``complete_json`` with a fixed object (what a real model might say), recording the messages."""
+def ScriptedLLM(answer: dict[str, Any] | Exception) -> FakeLLM:
+    """Answers ``complete_json`` with a fixed object (what a real model might say), recording the calls."""
 
-    def __init__(self, answer: dict[str, Any] | Exception) -> None:
-        self.answer = answer
-        self.messages: list[Any] = []
+    def reply(messages: Any, schema: dict[str, Any] | None) -> dict[str, Any] | Exception:
+        assert schema is not None and schema["type"] == "object" and "terms" in schema["properties"]
+        return answer
 
-    def complete_json(self, messages: Any, schema: Any) -> dict[str, Any]:
-        self.messages.append(messages)
-        assert schema["type"] == "object" and "terms" in schema["properties"]
-        if isinstance(self.answer, Exception):
-            raise self.answer
-        return self.answer
+    return FakeLLM(reply)
 
 
 def test_grounded_rephrasing_is_used(tmp_path: Path) -> None:
@@ -140,6 +133,6 @@ def test_invented_names_amounts_and_dates_are_dropped(tmp_path: Path) -> None:
 def test_llm_error_means_fallback(tmp_path: Path) -> None:
     llm = ScriptedLLM(LLMError("模型超时", where="test"))
     d = service(tmp_path, llm).draft(REQ)
-    assert d.mode == "fallback" and llm.messages
-    user = llm.messages[0][-1]["content"]
+    assert d.mode == "fallback" and llm.calls
+    user = llm.calls[0].messages[-1]["content"]
     assert "<<<数据:facts>>>" in user  # the case text travels as a delimited data block

@@ -10,11 +10,15 @@ from pathlib import Path
 import pytest
 
 from brain.agents.chat.graph import build_graph
-from brain.agents.chat.nodes import EXTRACTIVE_LABEL, NO_BASIS, REMOVED_MARK, ChatNodes, check_citations
-from brain.agents.chat.service import ChatEvent
-from brain.errors import InputError
+from brain.agents.chat.nodes import EXTRACTIVE_LABEL, NO_BASIS, REMOVED_MARK, check_citations, statute_ok
+from brain.agents.chat.state import ChatEvent, ChatHistoryRequest, ChatMessageRequest
+from brain.errors import InputError, LLMError
+from brain.graph import GraphService
+from brain.requests import DocumentRequest
 from brain.service import Brain
 from brain.settings import load_settings
+from knowledge_graph.memory import MemoryGraph
+from tests.support.fake_llm import FakeLLM
 
 IN_DOMAIN = [
     "有没有类似的宅基地纠纷案例？",
@@ -33,16 +37,27 @@ def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def graph_store() -> MemoryGraph:
+    """The governance graph for the strategy sources, in memory (knowledge_graph/memory.py, the contract-tested
+    reference store): the seed is loaded once per module and no JVM starts on the default port."""
+    return MemoryGraph()
+
+
+def make_brain(state_dir: Path, store: MemoryGraph) -> Brain:
+    settings = load_settings("test", state_dir=str(state_dir))
+    return Brain(settings, graph=GraphService(settings, backend=store)).start(graph=False)
+
+
 @pytest.fixture
-def brain(state_dir: Path) -> Iterator[Brain]:
-    b = Brain(load_settings("test", state_dir=str(state_dir)))
-    b.start(graph=False)
+def brain(state_dir: Path, graph_store: MemoryGraph) -> Iterator[Brain]:
+    b = make_brain(state_dir, graph_store)
     yield b
     b.close()
 
 
 def ask(brain: Brain, thread: str, question: str) -> list[ChatEvent]:
-    return list(brain.chat(thread, question))
+    return list(brain.chat(ChatMessageRequest(message=question, thread_id=thread)))
 
 
 def done(events: list[ChatEvent]) -> dict:
@@ -68,7 +83,7 @@ def test_in_domain_question_gets_extractive_answer_citing_real_sources(brain: Br
     assert cited == {s["n"] for s in srcs}  # every [n] resolves, every source is cited
     for s in srcs:
         if s["kind"] in ("statute", "case"):
-            doc = brain.get_document(s["id"])  # a real document of the index
+            doc = brain.get_document(DocumentRequest(doc_id=s["id"]))  # a real document of the index
             assert doc.kind == s["kind"]
             if doc.kind == "statute":
                 assert doc.in_force, f"{s['citation']} is not in force"
@@ -106,29 +121,29 @@ def test_short_follow_up_reuses_previous_topic(brain: Brain) -> None:
     ask(brain, "t-topic", "有没有类似的宅基地纠纷案例？")
     events = ask(brain, "t-topic", "那继承呢？")
     assert "extractive" in done(events)["flags"]
-    turns = brain.chat_history("t-topic")
+    turns = brain.chat_history(ChatHistoryRequest(thread_id="t-topic")).turns
     assert "宅基地" in (turns[-1].topic or "") and "继承" in (turns[-1].topic or "")
 
 
-def test_thread_survives_restart(state_dir: Path) -> None:
-    b1 = Brain(load_settings("test", state_dir=str(state_dir))).start(graph=False)
+def test_thread_survives_restart(state_dir: Path, graph_store: MemoryGraph) -> None:
+    b1 = make_brain(state_dir, graph_store)
     first = sources(ask(b1, "t-restart", "有没有类似的宅基地纠纷案例？"))
     b1.close()
     assert (state_dir / "chat.sqlite").exists()
-    b2 = Brain(load_settings("test", state_dir=str(state_dir))).start(graph=False)  # as a new process would
+    b2 = make_brain(state_dir, graph_store)  # as a new process would
     try:
-        turns = b2.chat_history("t-restart")
+        turns = b2.chat_history(ChatHistoryRequest(thread_id="t-restart")).turns
         assert [t.role for t in turns] == ["user", "assistant"]
         assert turns[1].sources[0].id == first[0]["id"]
         again = sources(ask(b2, "t-restart", "第一个案例的结果是什么？"))
         assert again[0]["id"] == next(s for s in first if s["kind"] == "case")["id"]
-        assert len(b2.chat_history("t-restart")) == 4
+        assert len(b2.chat_history(ChatHistoryRequest(thread_id="t-restart")).turns) == 4
     finally:
         b2.close()
 
 
 def test_unknown_thread_has_empty_history(brain: Brain) -> None:
-    assert brain.chat_history("never-used") == []
+    assert brain.chat_history(ChatHistoryRequest(thread_id="never-used")).turns == []
 
 
 @pytest.mark.parametrize(
@@ -136,14 +151,16 @@ def test_unknown_thread_has_empty_history(brain: Brain) -> None:
 )
 def test_bad_input_is_rejected_before_streaming(brain: Brain, thread: str, message: str) -> None:
     with pytest.raises(InputError) as e:
-        brain.chat(thread, message)
+        brain.chat(ChatMessageRequest(message=message, thread_id=thread))
     assert e.value.where in ("message", "thread_id") and e.value.hint
 
 
 def test_graph_compiles_fresh_without_checkpointer(brain: Brain) -> None:
     """A graph without a checkpointer still answers (each call is then its own one-turn thread)."""
-    graph = build_graph(brain)
-    out = graph.invoke({"question": "拖欠工资怎么调解？", "use_llm": False})
+    graph = build_graph()
+    out = graph.invoke(
+        {"question": "拖欠工资怎么调解？", "use_llm": False}, context=brain.chat_service.context
+    )
     assert out["answer"].startswith(EXTRACTIVE_LABEL) and len(out["turns"]) == 2
 
 
@@ -158,11 +175,58 @@ def test_check_citations_removes_unknown_statutes_and_dangling_markers() -> None
 
 
 def test_statute_check_uses_the_index_and_in_force_flag(brain: Brain) -> None:
-    nodes = ChatNodes(brain)
-    assert nodes._statute_ok("民法典", 1079)
-    assert nodes._statute_ok("中华人民共和国民法典", 1079)
-    assert not nodes._statute_ok("民法典", 9999)
-    assert not nodes._statute_ok("不存在的法", 1)
-    repealed = brain.get_document("statute:仲裁法:80")  # the shipped corpus marks some articles not in force
+    ctx = brain.chat_service.context
+    assert statute_ok(ctx, "民法典", 1079)
+    assert statute_ok(ctx, "中华人民共和国民法典", 1079)
+    assert not statute_ok(ctx, "民法典", 9999)
+    assert not statute_ok(ctx, "不存在的法", 1)
+    # the shipped corpus marks some articles not in force
+    repealed = brain.get_document(DocumentRequest(doc_id="statute:仲裁法:80"))
     assert not repealed.in_force
-    assert not nodes._statute_ok("仲裁法", 80)
+    assert not statute_ok(ctx, "仲裁法", 80)
+
+
+# ---------------------------------------------------------------------------------------------- LLM mode, fake model
+def fake_llm_brain(state_dir: Path, llm: FakeLLM) -> Brain:
+    """The real index, an in-process fake model (tests/support/fake_llm.py), a graph on a closed port
+    (no strategy section). The wire — SSE, redaction of what is sent — is tested in test_chat_api.py."""
+    settings = load_settings("test", state_dir=str(state_dir), graph={"uri": "bolt://127.0.0.1:9"})
+    return Brain(settings, llm=llm).start(graph=False)
+
+
+def test_llm_answer_keeps_verified_citations_and_removes_the_rest(state_dir: Path) -> None:
+    llm = FakeLLM("根据《民法典》第1079条[1]，可以先行调解；另据《民法典》第9999条应当赔偿[9]。")
+    brain = fake_llm_brain(state_dir, llm)
+    try:
+        events = ask(brain, "fake-llm-1", "离婚纠纷适用哪条法律？")
+    finally:
+        brain.close()
+    assert events[0].data["mode"] == "llm" and [c.kind for c in llm.calls] == ["stream"]
+    d = done(events)
+    assert "llm" in d["flags"] and "citations_removed" in d["flags"]
+    assert set(d["removed"]) == {"《民法典》第9999条", "[9]"}
+    assert "《民法典》第1079条[1]" in d["answer"] and REMOVED_MARK in d["answer"]
+    assert "[1]" in llm.calls[0].messages[-1]["content"]  # the numbered sources went to the model
+
+
+def test_llm_failure_resets_the_stream_and_answers_extractively(state_dir: Path) -> None:
+    llm = FakeLLM(LLMError("模型服务不可用", where="test"))
+    brain = fake_llm_brain(state_dir, llm)
+    try:
+        events = ask(brain, "fake-llm-2", "拖欠工资怎么调解？")
+    finally:
+        brain.close()
+    assert "reset" in [e.event for e in events]
+    d = done(events)
+    assert d["flags"] == ["extractive", "llm_fallback"] and d["answer"].startswith(EXTRACTIVE_LABEL)
+
+
+def test_use_llm_false_never_calls_the_model(state_dir: Path) -> None:
+    llm = FakeLLM("不应被调用")
+    brain = fake_llm_brain(state_dir, llm)
+    try:
+        events = list(brain.chat(ChatMessageRequest(message="拖欠工资怎么调解？", use_llm=False)))
+    finally:
+        brain.close()
+    assert events[0].data["mode"] == "deterministic" and llm.calls == []
+    assert "extractive" in done(events)["flags"]

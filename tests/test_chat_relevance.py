@@ -7,11 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from langgraph.runtime import Runtime
 
 from brain.agents.chat.nodes import ChatNodes
 from brain.agents.chat.relevance import content_tokens, search_query
+from brain.agents.chat.state import ChatContext, ChatState
+from brain.graph import GraphService
 from brain.service import Brain
 from brain.settings import load_settings
+from knowledge_graph.memory import MemoryGraph
 
 CALIBRATION_IN = [
     "有没有类似的宅基地纠纷案例？",
@@ -81,18 +85,18 @@ HELD_OUT_OUT = [
 
 
 @pytest.fixture(scope="module")
-def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatNodes]:
-    brain = Brain(load_settings("test", state_dir=str(tmp_path_factory.mktemp("relevance")))).start(
-        graph=False
-    )
-    yield ChatNodes(brain)
+def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ChatNodes, Runtime[ChatContext]]]:
+    settings = load_settings("test", state_dir=str(tmp_path_factory.mktemp("relevance")))
+    # strategy sources from the in-memory reference graph: no JVM on the default port
+    brain = Brain(settings, graph=GraphService(settings, backend=MemoryGraph())).start(graph=False)
+    yield ChatNodes(), Runtime(context=brain.chat_service.context)
     brain.close()
 
 
-def in_domain(nodes: ChatNodes, question: str) -> bool:
-    return bool(
-        nodes.retrieve({"question": question, "query": question, "use_llm": False})["relevance"]["in_domain"]
-    )
+def in_domain(nodes: tuple[ChatNodes, Runtime[ChatContext]], question: str) -> bool:
+    graph_nodes, runtime = nodes
+    state: ChatState = {"question": question, "query": question, "use_llm": False}
+    return bool(graph_nodes.retrieve(state, runtime)["relevance"]["in_domain"])
 
 
 @pytest.mark.parametrize("question", CALIBRATION_OUT + HELD_OUT_OUT)
@@ -100,12 +104,12 @@ def test_out_of_corpus_questions_are_refused(nodes: ChatNodes, question: str) ->
     assert not in_domain(nodes, question)
 
 
-def test_calibration_questions_are_all_answered(nodes: ChatNodes) -> None:
+def test_calibration_questions_are_all_answered(nodes: tuple[ChatNodes, Runtime[ChatContext]]) -> None:
     missed = [q for q in CALIBRATION_IN if not in_domain(nodes, q)]
     assert missed == []
 
 
-def test_held_out_recall_is_at_least_90_percent(nodes: ChatNodes) -> None:
+def test_held_out_recall_is_at_least_90_percent(nodes: tuple[ChatNodes, Runtime[ChatContext]]) -> None:
     missed = [q for q in HELD_OUT_IN if not in_domain(nodes, q)]
     assert len(missed) <= len(HELD_OUT_IN) // 10, missed
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from brain.agents.intake.extract import extract_facts
-from brain.agents.intake.schema import RISK_ORDER, IntakeResult
+from brain.agents.intake.schema import RISK_ORDER, ClassifyRequest, IntakeRequest, IntakeResult
 from brain.service import Brain
 from brain.settings import load_settings
 
@@ -44,40 +44,48 @@ def brain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Brain]:
     ],
 )
 def test_classifies_clear_cases(brain: Brain, text: str, expected: str) -> None:
-    c = brain.classify(text).classification
+    c = brain.classify(ClassifyRequest(text=text)).classification
     assert c.dispute_type == expected and not c.abstained
     assert 0.35 <= c.confidence <= 1 and c.reasons
 
 
 @pytest.mark.parametrize("text", ["asdkjh qwe 1234 !!!", "？？？", "12345678"])
 def test_abstains_on_gibberish(brain: Brain, text: str) -> None:
-    c = brain.classify(text).classification
+    c = brain.classify(ClassifyRequest(text=text)).classification
     assert c.abstained and c.label == "需人工研判" and c.dispute_type is None
 
 
 def test_threat_is_civil_to_criminal_risk(brain: Brain) -> None:
-    r = brain.classify("邻居因为宅基地边界跟我吵了好几年，昨天他扬言要杀了他全家").risk
+    r = brain.classify(ClassifyRequest(text="邻居因为宅基地边界跟我吵了好几年，昨天他扬言要杀了他全家")).risk
     assert r.level in ("红", "橙")
     assert any(s.name == "扬言报复" and "民转刑" in s.rule for s in r.signals)
     assert r.difficulty == "重大"
 
 
 def test_negated_signal_does_not_raise_risk(brain: Brain) -> None:
-    r = brain.classify("邻居家的狗每天叫，双方没有打人，只是想请村里调解").risk
+    r = brain.classify(ClassifyRequest(text="邻居家的狗每天叫，双方没有打人，只是想请村里调解")).risk
     assert r.level == "蓝" and not r.signals
 
 
 def test_a_threat_is_not_reported_as_a_fight_that_happened(brain: Brain) -> None:
     threat = {
-        s.name for s in brain.classify("楼上邻居半夜装修，说了多次不听，昨天还扬言要动手打人").risk.signals
+        s.name
+        for s in brain.classify(
+            ClassifyRequest(text="楼上邻居半夜装修，说了多次不听，昨天还扬言要动手打人")
+        ).risk.signals
     }
     assert "扬言报复" in threat and "已发生肢体冲突" not in threat
-    fight = {s.name for s in brain.classify("昨天两家为排水沟打起来了，我父亲被打伤住院").risk.signals}
+    fight = {
+        s.name
+        for s in brain.classify(
+            ClassifyRequest(text="昨天两家为排水沟打起来了，我父亲被打伤住院")
+        ).risk.signals
+    }
     assert "已发生肢体冲突" in fight
 
 
 def test_group_and_repeat_petition_signals(brain: Brain) -> None:
-    r = brain.classify("几十个农民工集体讨薪，包工头跑了，我们已经多次上访").risk
+    r = brain.classify(ClassifyRequest(text="几十个农民工集体讨薪，包工头跑了，我们已经多次上访")).risk
     names = {s.name for s in r.signals}
     assert {"群体性聚集", "重复信访"} <= names and r.level == "红"
 
@@ -92,7 +100,7 @@ def test_extracts_amounts_dates_parties_places() -> None:
 
 
 def test_full_intake_degrades_routing_without_graph(brain: Brain) -> None:
-    r = brain.intake("小区物业乱收停车费，电梯坏了一个月也不修", precedents=False)
+    r = brain.intake(IntakeRequest(text="小区物业乱收停车费，电梯坏了一个月也不修", precedents=False))
     assert isinstance(r, IntakeResult) and r.mode == "deterministic"
     assert r.classification.dispute_type == "物业纠纷"
     # Without a reachable graph there is no route, said so in words, never a route without path/citation.
@@ -103,7 +111,7 @@ def test_full_intake_degrades_routing_without_graph(brain: Brain) -> None:
 
 
 def test_abstained_case_is_not_routed(brain: Brain) -> None:
-    r = brain.intake("asdkjh qwe 1234", precedents=False)
+    r = brain.intake(IntakeRequest(text="asdkjh qwe 1234", precedents=False))
     assert (
         r.classification.abstained and not r.routing.suggestions and "人工研判" in (r.routing.degraded or "")
     )
@@ -127,7 +135,7 @@ THREAT = "他拿着菜刀扬言要杀了他。"
 
 @pytest.mark.parametrize("injection", INJECTIONS)
 def test_prompt_injection_deterministic(brain: Brain, injection: str) -> None:
-    r = brain.intake(THREAT + injection, precedents=False, mode="deterministic")
+    r = brain.intake(IntakeRequest(text=THREAT + injection, precedents=False, mode="deterministic"))
     IntakeResult.model_validate(r.model_dump())  # schema intact
     assert r.risk.level == "红"  # not lowered by the instruction
     dumped = r.model_dump_json()
@@ -194,7 +202,7 @@ def llm_brain(llm_settings, tmp_state):  # type: ignore[no-untyped-def]
 
 @pytest.mark.slow
 def test_llm_mode_schema_valid_and_text_is_data(llm_brain: Brain, llm_server) -> None:  # type: ignore[no-untyped-def]
-    r = llm_brain.intake(THREAT + INJECTIONS[0], precedents=False, mode="llm")
+    r = llm_brain.intake(IntakeRequest(text=THREAT + INJECTIONS[0], precedents=False, mode="llm"))
     assert r.mode in ("llm", "fallback")
     IntakeResult.model_validate(r.model_dump())
     assert r.risk.level == "红"  # the model can raise the rules' colour, never lower it
@@ -209,7 +217,7 @@ def test_llm_mode_schema_valid_and_text_is_data(llm_brain: Brain, llm_server) ->
 def test_llm_timeout_falls_back(llm_settings, llm_server, tmp_state) -> None:  # type: ignore[no-untyped-def]
     llm_brain = _llm_brain(llm_settings, timeout_s=0.5)
     llm_server.set_mode(slow_s=3)
-    r = llm_brain.intake("老板拖欠工资三个月不发", precedents=False, mode="llm")
+    r = llm_brain.intake(IntakeRequest(text="老板拖欠工资三个月不发", precedents=False, mode="llm"))
     llm_brain.close()  # also closes the LLM client
     assert r.mode == "fallback" and r.classification.dispute_type == "劳动争议"
     assert any("回退" in w for w in r.warnings)
@@ -218,7 +226,7 @@ def test_llm_timeout_falls_back(llm_settings, llm_server, tmp_state) -> None:  #
 @pytest.mark.slow
 def test_llm_server_error_falls_back(llm_brain: Brain, llm_server) -> None:  # type: ignore[no-untyped-def]
     llm_server.set_mode(fail_status=500)
-    r = llm_brain.intake("老板拖欠工资三个月不发", precedents=False, mode="llm")
+    r = llm_brain.intake(IntakeRequest(text="老板拖欠工资三个月不发", precedents=False, mode="llm"))
     assert r.mode == "fallback" and r.risk.level in RISK_ORDER
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from brain.agents.intake.schema import IntakeResult, Routing
+from brain.agents.intake.schema import IntakeRequest, IntakeResult, RouteRequest, Routing
 from brain.errors import InputError
 from brain.graph import GraphService
 from brain.service import Brain
@@ -51,6 +51,7 @@ def assert_cited(routing: Routing) -> None:
     for s in routing.suggestions:
         assert len(s.graph_path) >= 5 and s.graph_path[-2] == "AT_LEVEL"
         assert s.citations
+        assert len({c.label for c in s.citations}) == len(s.citations), s.citations  # each basis once
         for c in s.citations:
             if c.kind == "statute":
                 assert c.doc_id in STATUTE_IDS, c
@@ -59,7 +60,11 @@ def assert_cited(routing: Routing) -> None:
 
 
 def test_neighbour_dispute_at_village_goes_to_village_committee(brain: Brain) -> None:
-    r = brain.intake("楼上邻居每天半夜跳舞噪音很大，说了多次不听，想请村里调解", level="村", precedents=False)
+    r = brain.intake(
+        IntakeRequest(
+            text="楼上邻居每天半夜跳舞噪音很大，说了多次不听，想请村里调解", level="村", precedents=False
+        )
+    )
     assert r.classification.dispute_type == "邻里纠纷"
     routing = r.routing
     assert_cited(routing)
@@ -87,7 +92,9 @@ def test_neighbour_dispute_at_village_goes_to_village_committee(brain: Brain) ->
 
 
 def test_labour_complaint_goes_to_labour_body_with_cited_article(brain: Brain) -> None:
-    r = brain.intake("老板拖欠我们三个月工资不发，工资条都有，要求帮忙讨薪", precedents=False)
+    r = brain.intake(
+        IntakeRequest(text="老板拖欠我们三个月工资不发，工资条都有，要求帮忙讨薪", precedents=False)
+    )
     assert r.classification.dispute_type == "劳动争议"
     assert_cited(r.routing)
     top = r.routing.suggestions[0]
@@ -98,7 +105,11 @@ def test_labour_complaint_goes_to_labour_body_with_cited_article(brain: Brain) -
 
 
 def test_alias_route_with_risk_raises_level_and_source_gives_channel(brain: Brain) -> None:
-    routing = brain.route("劳资纠纷", level="村", source="110警情", risk_level="红", difficulty="重大")
+    routing = brain.route(
+        RouteRequest(
+            dispute_type="劳资纠纷", level="村", source="110警情", risk_level="红", difficulty="重大"
+        )
+    )
     assert_cited(routing)
     assert routing.level == "县" and any("县级兜底" in x for x in routing.level_reasons)
     assert all(s.level == "县" for s in routing.suggestions[:3])  # nothing below the target level first
@@ -108,15 +119,15 @@ def test_alias_route_with_risk_raises_level_and_source_gives_channel(brain: Brai
 
 
 def test_channel_from_text_cue(brain: Brain) -> None:
-    r = brain.intake("法院立案前让我们先调解，邻居占了我家宅基地两米", precedents=False)
+    r = brain.intake(IntakeRequest(text="法院立案前让我们先调解，邻居占了我家宅基地两米", precedents=False))
     assert r.routing.channel == "诉调对接" and "法院" in r.routing.channel_reasons[0]
 
 
 def test_bad_level_and_source_are_input_errors(brain: Brain) -> None:
     with pytest.raises(InputError, match="层级"):
-        brain.route("邻里纠纷", level="火星")
+        brain.route(RouteRequest(dispute_type="邻里纠纷", level="火星"))
     with pytest.raises(InputError, match="来源"):
-        brain.route("邻里纠纷", source="飞鸽传书")
+        brain.route(RouteRequest(dispute_type="邻里纠纷", source="飞鸽传书"))
 
 
 def test_graph_down_routing_unavailable_classification_works(tmp_path: Path) -> None:
@@ -124,13 +135,19 @@ def test_graph_down_routing_unavailable_classification_works(tmp_path: Path) -> 
     brain = Brain(settings)
     brain._graph = GraphService(settings).start()  # logs, does not raise (graph.required is false)
     try:
-        r = brain.intake("老板拖欠我们三个月工资不发，要求帮忙讨薪", precedents=False)
+        r = brain.intake(IntakeRequest(text="老板拖欠我们三个月工资不发，要求帮忙讨薪", precedents=False))
         IntakeResult.model_validate(r.model_dump())
         assert r.classification.dispute_type == "劳动争议" and not r.classification.abstained
         assert r.risk.level in ("红", "橙", "黄", "蓝")
         assert r.routing.available is False and not r.routing.suggestions
         assert "知识图谱服务不可用" in (r.routing.degraded or "")
         assert r.strategies.degraded and "不可用" in r.strategies.degraded
-        assert brain.route("邻里纠纷").available is False
+        assert brain.route(RouteRequest(dispute_type="邻里纠纷")).available is False
     finally:
         brain.close()
+
+
+def test_noise_route_cites_each_article_once(brain: Brain) -> None:
+    """Issue 14: a route for a noise complaint cited 《噪声污染防治法》第70条 twice (its own rule and the type's)."""
+    r = brain.intake("楼上邻居天天半夜装修，噪音扰民，说了多次也不听，请社区调解。")
+    assert_cited(r.routing)

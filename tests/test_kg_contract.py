@@ -1,6 +1,7 @@
 """Contract suite for the graph store, run against every back end in ``tests.kg_fixtures.backend``:
-the embedded ArcadeDB server always, a real Neo4j when NEO4J_TEST_URI is set (marker real_neo4j).
-Everything goes through GraphService and the named queries, over Bolt with the official driver."""
+the embedded ArcadeDB server over Bolt always, the in-memory reference (knowledge_graph/memory.py) always,
+a real Neo4j when NEO4J_TEST_URI is set (marker real_neo4j). Everything goes through GraphService, the
+loader and the named queries; only the store behind them changes."""
 
 from __future__ import annotations
 
@@ -166,7 +167,8 @@ def test_cache_follows_reloads(backend: Backend, tmp_path) -> None:  # noqa: F81
             database=graph.database,
             required=True,
             cache_check_s=check_s,
-        )
+        ),
+        backend=backend.store,  # the in-memory store is shared like a server would be; None over Bolt
     ).start()
     seed_dir = tmp_path / "seed"
     shutil.copytree(DEFAULT_SEED_DIR, seed_dir)

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from brain.api.ui_client import FacadeClient
 from brain.service import Brain
 from brain.settings import load_settings
 from ui.app import EMPTY_REPORT, parse_terms, render_document, render_intake, render_report
-from ui.client import FacadeClient, UIError, newest_report
+from ui.client import UIError, newest_report
 
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 COMPLAINT = "邻居王某装修把我家墙面震裂了，协商赔偿3万元不成，他还扬言要杀了我，请求村里调解。"
@@ -127,7 +128,8 @@ def test_report_empty_state_and_newest_report(tmp_path: Path) -> None:
     new.with_suffix(".html").write_text("<h1>受理评测</h1>", "utf-8")
     os.utime(old, (1, 1))
     summary, html = render_report(newest_report(tmp_path / "reports"))
-    assert "intake/report" in summary and "metrics.macro_f1 | 0.81" in summary and "recall" not in summary
+    assert "受理分类" in summary and "宏平均 F1 | 0.810" in summary and "用例数 | 200" in summary
+    assert "recall" not in summary and str(tmp_path) not in summary and "metrics." not in summary
     assert html == "<h1>受理评测</h1>"
 
 

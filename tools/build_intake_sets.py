@@ -161,11 +161,11 @@ def lawbench_24(tax: TaxonomyIndex) -> tuple[list[dict], Counter[str]]:
 def tipdm_domain_map() -> dict[str, str]:
     """A hotline category maps to a type only when exactly one level-1 type lists it under ``domains``."""
     owners: dict[str, list[str]] = {}
-    for row in read_seed_rows(SEED_DIR / "dispute_types.yaml", "dispute_types"):
-        if row.get("parent"):
+    for row in read_seed_rows(SEED_DIR, "dispute_types.yaml", "dispute_types"):
+        if row.parent:
             continue
-        for d in row.get("domains") or []:
-            owners.setdefault(d, []).append(row["name"])
+        for d in row.domains:
+            owners.setdefault(d, []).append(row.name)
     return {d: names[0] for d, names in owners.items() if len(names) == 1}
 
 

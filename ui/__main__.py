@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
 
-    from ui.app import build_ui, theme
+    from ui.app import CSS, HEAD, build_ui, theme
     from ui.client import HttpClient
 
     client = HttpClient(args.url, api_key=args.api_key, reports_dir=args.reports_dir)
@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> None:
         server_name=args.host,
         server_port=args.port,
         theme=theme(),
+        head=HEAD,
+        css=CSS,
         footer_links=[],
         ssr_mode=False,
         share=False,

@@ -1,7 +1,7 @@
 """What the UI needs from the service, and the two ways to get it.
 
-``ui/`` imports nothing from ``brain/``: it is handed a :class:`BrainClient`. :class:`FacadeClient` wraps the
-in-process ``Brain`` facade (when the UI is mounted in the API server, no HTTP hop); :class:`HttpClient`
+``ui/`` imports nothing from ``brain/``: it is handed a :class:`BrainClient`. ``brain.api.ui_client.FacadeClient``
+wraps the in-process ``Brain`` facade (when the UI is mounted in the API server, no HTTP hop); :class:`HttpClient`
 talks to a running API server (``python -m ui --url ...``). Both return plain JSON-like dicts, so the UI code
 is the same either way.
 """
@@ -82,52 +82,6 @@ def ocr_bytes(data: bytes, filename: str, backend: str = "rapidocr") -> str:
 
     engine = get_engine(backend)
     return "\n".join(ocr_image(engine, frame) for frame in decode_image(data, where=filename))
-
-
-class FacadeClient:
-    """Adapter over the in-process ``Brain`` facade (duck-typed: ``ui`` must not import ``brain``)."""
-
-    def __init__(self, brain: Any) -> None:
-        self.brain = brain
-
-    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except Exception as e:  # every project error has a Chinese message in str(e)
-            if type(e).__module__.split(".")[0] in ("brain", "ingest"):
-                raise UIError(str(e)) from e
-            raise
-
-    def chat(self, thread_id: str | None, message: str) -> Iterator[dict[str, Any]]:
-        events = self._call(self.brain.chat, thread_id or "", message)
-        for ev in events:
-            yield {"event": ev.event, "data": ev.data}
-
-    def chat_history(self, thread_id: str) -> list[dict[str, Any]]:
-        return list(_plain(self._call(self.brain.chat_history, thread_id)))
-
-    def get_document(self, doc_id: str) -> dict[str, Any]:
-        return dict(_plain(self._call(self.brain.get_document, doc_id)))
-
-    def intake(self, text: str) -> dict[str, Any]:
-        return dict(_plain(self._call(self.brain.intake, text)))
-
-    def intake_image(self, data: bytes, filename: str) -> dict[str, Any]:
-        text = self._call(ocr_bytes, data, filename, self.brain.settings.ocr.backend)
-        if not text.strip():
-            raise UIError(f"未能从图片中识别出文字（{filename}）：请上传更清晰的扫描件，或直接粘贴文字")
-        result = dict(_plain(self._call(self.brain.intake, text)))
-        result["ocr_text"] = text
-        return result
-
-    def draft_agreement(self, request: dict[str, Any]) -> dict[str, Any]:
-        return dict(_plain(self._call(self.brain.draft_agreement, request)))
-
-    def export_agreement(self, agreement: dict[str, Any], fmt: str) -> bytes:
-        return bytes(self._call(self.brain.export_agreement, agreement, fmt))
-
-    def latest_report(self) -> dict[str, Any] | None:
-        return newest_report(Path(self.brain.settings.state_dir) / "reports")
 
 
 class HttpClient:

@@ -1,23 +1,33 @@
 """Mount the UI at ``/ui`` on the API server (called by ``brain.api.app`` when ``api.ui`` is true).
 
-The UI gets the in-process facade from ``app.state.brain`` through :class:`~ui.client.FacadeClient`, so it
-takes the same path as every other caller without an HTTP hop.
+The API app hands in the client (``brain.api.ui_client.FacadeClient`` over the in-process facade), so the UI
+takes the same path as every other caller without an HTTP hop, and ``ui`` imports nothing from ``brain``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ui.client import BrainClient
 
 UI_PATH = "/ui"
 
 
-def mount_ui(app: Any) -> Any:
+def mount_ui(app: Any, client: BrainClient) -> Any:
     import gradio as gr
 
-    from ui.app import build_ui, theme
-    from ui.client import FacadeClient
+    from ui.app import CSS, HEAD, build_ui, theme
 
-    blocks = build_ui(FacadeClient(app.state.brain))
+    blocks = build_ui(client)
     return gr.mount_gradio_app(
-        app, blocks, path=UI_PATH, theme=theme(), footer_links=[], show_error=True, ssr_mode=False
+        app,
+        blocks,
+        path=UI_PATH,
+        theme=theme(),
+        footer_links=[],
+        show_error=True,
+        ssr_mode=False,
+        head=HEAD,
+        css=CSS,
     )

@@ -208,3 +208,23 @@ class AgreementDraft(BaseModel):
     missing_fields: list[str] = Field(default_factory=list)
     warnings: list[AgreementWarning] = Field(default_factory=list)
     mode: Mode = "deterministic"
+
+
+ExportFormat = Literal["docx", "pdf", "html"]
+
+
+class AgreementExportRequest(BaseModel):
+    """``Brain.export_agreement``: DOCX/PDF are refused while the agreement has a defect the page would not
+    show, unless ``force`` (a discussion copy); the HTML preview always renders, findings on top."""
+
+    agreement: Agreement
+    format: ExportFormat = "pdf"
+    force: bool = False
+
+
+class AgreementExport(BaseModel):
+    content: bytes
+    media_type: str
+    filename: str = Field(
+        description="人民调解协议书_（2026）枫桥镇人调字第3号.pdf (for Content-Disposition)"
+    )

@@ -20,10 +20,10 @@ from markupsafe import Markup, escape
 from brain.agreements.amounts import format_amount
 from brain.agreements.models import FIELD_LABELS, Agreement, AgreementWarning, Obligation, Party
 from brain.errors import ConfigError
+from ingest import zh
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 PLACEHOLDER_RE = re.compile(r"【待补充：[^】]*】")
-CN_NUMBERS = "零一二三四五六七八九十"
 # TrueType CJK faces reportlab can embed, most likely first (Debian: fonts-wqy-zenhei, fonts-wqy-microhei).
 FONT_CANDIDATES = [
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
@@ -39,11 +39,8 @@ def placeholder(key: str) -> str:
 
 
 def cn_number(n: int) -> str:
-    """1..99 in Chinese numerals, for 第一条 and 一式三份."""
-    if n <= 10:
-        return CN_NUMBERS[n]
-    tens, ones = divmod(n, 10)
-    return (CN_NUMBERS[tens] if tens > 1 else "") + "十" + (CN_NUMBERS[ones] if ones else "")
+    """Chinese numerals for 第一条 and 一式三份 (:func:`ingest.zh.to_chinese`)."""
+    return zh.to_chinese(n)
 
 
 def cn_date(d: date | None) -> str:

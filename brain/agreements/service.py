@@ -16,28 +16,27 @@ What the caller typed in structured form always wins over rules and model.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from brain.agreements import extract
-from brain.agreements.amounts import find_amounts
+from brain.agreements.grounding import Grounding, LLMFill
 from brain.agreements.models import (
     Agreement,
     AgreementDraft,
+    AgreementExport,
+    AgreementExportRequest,
     AgreementRequest,
     AgreementWarning,
     Mode,
     Party,
     Signatures,
     Term,
-    TermInput,
     ValidationReport,
 )
 from brain.agreements.numbering import AgreementCounter, abbreviation, format_number
@@ -53,11 +52,11 @@ from brain.agreements.validate import validate
 from brain.errors import InputError, LLMError
 
 if TYPE_CHECKING:
-    from brain.service import Brain
+    from brain.llm import LLMBackend
+    from brain.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ExportFormat = Literal["docx", "pdf", "html"]
 MEDIA_TYPES: dict[str, str] = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
@@ -76,38 +75,20 @@ JUDICIAL_NOTICE = (
 _VISIBLE_CODES = {"missing_field", "date_at_signing"}
 
 
-class _LLMTerm(BaseModel):
-    text: str = Field(max_length=300)
-    obligor: str | None = Field(default=None, max_length=40)
-    payee: str | None = Field(default=None, max_length=40)
-    amount: float | None = None
-    method: str | None = Field(default=None, max_length=20)
-    place: str | None = Field(default=None, max_length=40)
-    deadline: str | None = Field(default=None, max_length=40)
-
-
-class _LLMFill(BaseModel):
-    """What the model is asked for; the rest of the agreement is fixed text or comes from the input."""
-
-    facts_and_issues: str | None = Field(default=None, max_length=600)
-    responsibility: str | None = Field(default=None, max_length=300)
-    dispute_type: str | None = Field(default=None, max_length=20)
-    terms: list[_LLMTerm] = Field(default_factory=list, max_length=10)
-
-
 class AgreementService:
-    def __init__(self, brain: Brain) -> None:
-        self.brain = brain
-        self.counter = AgreementCounter(brain.settings.state_dir)
+    def __init__(self, settings: Settings, *, llm: LLMBackend | None) -> None:
+        self.settings = settings
+        self.llm = llm
+        self.counter = AgreementCounter(settings.state_dir)
 
     # ------------------------------------------------------------------ public
     def draft(self, request: AgreementRequest | dict[str, Any]) -> AgreementDraft:
-        req = _coerce(AgreementRequest, request, "draft request")
+        req = coerce(AgreementRequest, request, "draft request")
         warnings: list[AgreementWarning] = []
         parties = self._parties(req)
-        llm_fill: _LLMFill | None = None
+        llm_fill: LLMFill | None = None
         mode: Mode = "deterministic"
-        if self.brain.llm is not None:
+        if self.llm is not None:
             try:
                 llm_fill = self._ask_llm(req, parties)
                 mode = "llm"
@@ -143,7 +124,7 @@ class AgreementService:
         )
 
     def validate(self, agreement: Agreement | AgreementDraft | dict[str, Any]) -> ValidationReport:
-        return validate(_agreement_of(agreement))
+        return validate(agreement_of(agreement))
 
     def export(
         self, agreement: Agreement | AgreementDraft | dict[str, Any], fmt: str, *, force: bool = False
@@ -154,7 +135,7 @@ class AgreementService:
         would not show (amounts that disagree, an impossible date, a name spelled two ways …); ``force``
         overrides for a discussion copy. The HTML preview always renders, with the findings on top.
         """
-        a = _agreement_of(agreement)
+        a = agreement_of(agreement)
         if fmt not in MEDIA_TYPES:
             raise InputError(f"不支持的导出格式“{fmt}”", where="format", hint="可选 docx、pdf、html")
         report = validate(a)
@@ -178,16 +159,25 @@ class AgreementService:
             return render_docx(a)
         return render_pdf(a, self._font_path())
 
+    def export_file(self, req: AgreementExportRequest) -> AgreementExport:
+        """:meth:`export` with its media type and file name (what the facade returns)."""
+        content = self.export(req.agreement, req.format, force=req.force)
+        return AgreementExport(
+            content=content,
+            media_type=MEDIA_TYPES[req.format],
+            filename=self.filename(req.agreement, req.format),
+        )
+
     @staticmethod
     def filename(agreement: Agreement | AgreementDraft | dict[str, Any], fmt: str) -> str:
         """人民调解协议书_（2026）枫桥镇人调字第3号.pdf — safe for Content-Disposition (RFC 5987)."""
-        a = _agreement_of(agreement)
+        a = agreement_of(agreement)
         stem = "人民调解协议书" + (f"_{a.agreement_no}" if a.agreement_no else "")
         return re.sub(r'[\\/:*?"<>|\s]', "_", stem) + f".{fmt}"
 
     # ------------------------------------------------------------------ steps
     def _font_path(self) -> Path | None:
-        section = getattr(self.brain.settings, "agreements", None)
+        section = getattr(self.settings, "agreements", None)
         return getattr(section, "font_path", None)
 
     @staticmethod
@@ -197,10 +187,10 @@ class AgreementService:
         parties = extract.extract_parties(req.facts, req.notes)
         if not parties:
             raise InputError(
-                "未能确定当事人：请求中没有 parties，案情与调解记录中也没有“申请人：某某”“被申请人：某某”"
+                "未能确定当事人：没有填写当事人姓名，案情与调解记录中也没有“申请人：某某”“被申请人：某某”"
                 "或“甲方/乙方”这样的写法",
                 where="parties",
-                hint="在 parties 中列明各方当事人（姓名、角色），或在案情中按上述写法写明",
+                hint="填写申请人和被申请人的姓名（接口字段 parties），或在案情中按上述写法写明",
             )
         return parties
 
@@ -216,10 +206,10 @@ class AgreementService:
             return format_number(year, abbr, self.counter.peek(year, committee) + 1)
         return format_number(year, abbr, self.counter.next(year, committee))
 
-    def _ask_llm(self, req: AgreementRequest, parties: list[Party]) -> _LLMFill:
+    def _ask_llm(self, req: AgreementRequest, parties: list[Party]) -> LLMFill:
         import prompts
 
-        assert self.brain.llm is not None
+        assert self.llm is not None
         template = prompts.load("agreement_fill")
         messages = template.render(
             parties="\n".join(f"{p.role}：{p.name}" for p in parties),
@@ -227,9 +217,9 @@ class AgreementService:
             notes=req.notes or "（无）",
             terms_text=req.terms_text or "\n".join(t.text or "" for t in req.terms) or "（无）",
         )
-        raw = self.brain.llm.complete_json(messages, _LLMFill.model_json_schema())
+        raw = self.llm.complete_json(messages, LLMFill.model_json_schema())
         try:
-            return _LLMFill.model_validate(raw)
+            return LLMFill.model_validate(raw)
         except ValidationError as e:
             raise LLMError("大模型返回的协议书字段不符合约定结构", where="agreement_fill") from e
 
@@ -237,10 +227,10 @@ class AgreementService:
         self,
         req: AgreementRequest,
         parties: list[Party],
-        fill: _LLMFill | None,
+        fill: LLMFill | None,
         warnings: list[AgreementWarning],
     ) -> Agreement:
-        source = _Source(req, parties)
+        source = Grounding(req, parties)
         terms_text = req.terms_text or extract.agreed_terms_from_notes(req.notes)
         terms: list[Term] = []
         if req.terms:
@@ -323,84 +313,7 @@ class AgreementService:
         )
 
 
-class _Source:
-    """Everything the caller supplied, to check that a model's answer adds no name, amount or date."""
-
-    def __init__(self, req: AgreementRequest, parties: list[Party]) -> None:
-        structured = json.dumps([t.model_dump(mode="json") for t in req.terms], ensure_ascii=False)
-        self.text = "\n".join(x for x in (req.facts, req.notes or "", req.terms_text or "", structured) if x)
-        self.names = {p.name for p in parties}
-        self.amounts = {m.value for m in find_amounts(self.text)} | {
-            Decimal(t.amount).quantize(Decimal("0.01")) for t in req.terms if t.amount is not None
-        }
-        self.dates = {m.group(0) for m in extract.DATE_RE.finditer(self.text)}
-        self.parties = parties
-
-    def text_ok(self, text: str) -> bool:
-        if "〔" in text or "【" in text:
-            return False
-        if any(m.value not in self.amounts for m in find_amounts(text)):
-            return False
-        if any(m.group(0) not in self.dates for m in extract.DATE_RE.finditer(text)):
-            return False
-        return all(p.name in self.names for p in extract.extract_parties(text))
-
-    def _method_ok(self, method: str | None) -> bool:
-        """Every alternative the model names (现金或银行转账) is a method the input mentions."""
-        label = extract.method_of(method or "")
-        given = set((extract.method_of(self.text) or "").split("或"))
-        return label is not None and set(label.split("或")) <= given
-
-    def _deadline_ok(self, deadline: str | None) -> bool:
-        if not deadline:
-            return False
-        if deadline in self.text:
-            return True
-        dates = [m.group(0) for m in extract.DATE_RE.finditer(deadline)]
-        return bool(dates) and all(d in self.dates for d in dates)
-
-    def ground_term(self, t: _LLMTerm, index: int, warnings: list[AgreementWarning]) -> TermInput:
-        dropped: list[str] = []
-
-        def keep(label: str, value: str | None, ok: bool) -> str | None:
-            if value and not ok:
-                dropped.append(f"{label}“{value}”")
-                return None
-            return value
-
-        obligor = keep("义务人", t.obligor, t.obligor in self.names)
-        payee = keep("收款人", t.payee, t.payee in self.names)
-        amount = None
-        if t.amount is not None:
-            value = Decimal(str(t.amount)).quantize(Decimal("0.01"))
-            if value in self.amounts:
-                amount = value
-            else:
-                dropped.append(f"金额{t.amount}")
-        method = keep("履行方式", t.method, self._method_ok(t.method))
-        place = keep("履行地点", t.place, t.place is not None and t.place in self.text)
-        deadline = keep("履行期限", t.deadline, self._deadline_ok(t.deadline))
-        if dropped:
-            warnings.append(
-                AgreementWarning(
-                    field=f"agreed_terms[{index - 1}]",
-                    code="llm_ungrounded",
-                    severity="info",
-                    message=f"第{cn_number(index)}条中大模型给出的{'、'.join(dropped)}在原文中找不到，已弃用",
-                )
-            )
-        return TermInput(
-            text=t.text,
-            obligor=obligor,
-            payee=payee,
-            amount=amount,
-            method=method,
-            place=place,
-            deadline=deadline,
-        )
-
-
-def _coerce(model: type[BaseModel], value: Any, what: str) -> Any:
+def coerce(model: type[BaseModel], value: Any, what: str) -> Any:
     if isinstance(value, model):
         return value
     try:
@@ -411,12 +324,12 @@ def _coerce(model: type[BaseModel], value: Any, what: str) -> Any:
         raise InputError(f"{what} 不合法：{first['msg']}", where=loc, hint="按接口文档中的字段填写") from e
 
 
-def _agreement_of(value: Agreement | AgreementDraft | dict[str, Any]) -> Agreement:
+def agreement_of(value: Agreement | AgreementDraft | dict[str, Any]) -> Agreement:
     if isinstance(value, AgreementDraft):
         return value.agreement
     if isinstance(value, dict) and "agreement" in value and isinstance(value["agreement"], dict):
         value = value["agreement"]
-    result: Agreement = _coerce(Agreement, value, "agreement")
+    result: Agreement = coerce(Agreement, value, "agreement")
     return result
 
 

@@ -55,6 +55,10 @@ _NAME_PRECEDE = (
 )
 
 
+# Verbs whose object is a sum of money: an obligation with one of these and no amount is a gap, not an act.
+_PAYMENT_VERBS = {"支付", "赔偿", "给付", "偿还", "补偿"}
+
+
 def _w(field: str, code: str, message: str, severity: Severity = "error") -> AgreementWarning:
     return AgreementWarning(field=field, code=code, message=message, severity=severity)
 
@@ -97,6 +101,8 @@ def missing_fields(a: Agreement) -> list[str]:
         for j, ob in enumerate(t.obligations):
             path = f"agreed_terms[{i}].obligations[{j}]"
             needed = ["obligor", "payee", "method", "deadline"] if ob.monetary else ["obligor", "deadline"]
+            if not ob.monetary and ob.action in _PAYMENT_VERBS:
+                needed.insert(1, "amount")  # 赔偿损失 with no sum: the amount is the thing to settle
             for key in needed:
                 have = (ob.deadline or ob.deadline_text) if key == "deadline" else getattr(ob, key)
                 if not have:
@@ -123,6 +129,15 @@ def validate(a: Agreement) -> ValidationReport:
         warnings.append(_w("parties", "no_parties", "协议书没有当事人；请至少列明双方当事人"))
     elif len(a.parties) < 2:
         warnings.append(_w("parties", "single_party", "人民调解协议至少应有两方当事人，目前只列明了一方"))
+    if _is_missing(a.signatures.mediator):
+        warnings.append(
+            _w(
+                "signatures.mediator",
+                "mediator_missing",
+                "未填写人民调解员：协议书须由人民调解员签名（人民调解法第二十九条），请填写调解员姓名",
+                "warning",
+            )
+        )
     warnings += _check_names(a)
     warnings += _check_amounts(a)
     warnings += _check_dates(a)

@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, brain: Brain | None = None) -> 
 
         await anyio.to_thread.run_sync(_start, the_brain)
         log.info("brain started (profile=%s)", settings.profile)
+        _log_addresses(settings)
         try:
             yield
         finally:
@@ -44,7 +45,12 @@ def create_app(settings: Settings | None = None, brain: Brain | None = None) -> 
             gc.unfreeze()  # what _start froze may be garbage now (tests run many apps in one process)
 
     app = FastAPI(
-        title="枫桥智脑 Fengqiao Brain", version=__version__, description=DESCRIPTION, lifespan=lifespan
+        title="枫桥智脑 Fengqiao Brain",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served offline by brain.api.docs
+        redoc_url=None,
     )
     app.state.brain = the_brain
     app.state.settings = settings
@@ -75,10 +81,25 @@ def _install_extensions(app: FastAPI, settings: Settings) -> None:
     from brain.api import middleware
 
     middleware.install(app, settings)
+    from brain.api import docs
+
+    docs.install(app, ui=settings.api.ui)
     if settings.api.ui:
         try:
             from ui.mount import mount_ui
         except ImportError as e:
             log.warning("UI not mounted (%s); install the 'ui' extra", e)
         else:
-            mount_ui(app)
+            from brain.api.ui_client import FacadeClient
+
+            mount_ui(app, FacadeClient(app.state.brain))
+
+
+def _log_addresses(settings: Settings) -> None:
+    """Where a person should point the browser (the bind address 0.0.0.0 is not one to open)."""
+    host = settings.api.host if settings.api.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    base = f"http://{host}:{settings.api.port}"
+    out = logging.getLogger("uvicorn.error")  # configured by uvicorn at INFO, next to "Uvicorn running on"
+    if settings.api.ui:
+        out.info("界面 UI: %s/ui", base)
+    out.info("接口文档 API docs: %s/docs（离线可用）", base)

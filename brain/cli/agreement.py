@@ -36,9 +36,12 @@ def draft(
     profile: str = ProfileOption,
 ) -> None:
     """起草人民调解协议书；缺项以【待补充：…】标出，问题逐条列出。"""
-    request = _read_json(input)
+    from brain.agreements.models import AgreementExportRequest, AgreementRequest, ExportFormat
+    from brain.agreements.service import coerce
+
+    data = _read_json(input)
     with brain_session(profile) as brain:
-        result = brain.draft_agreement(request)
+        result = brain.draft_agreement(coerce(AgreementRequest, data, "draft request"))
         if as_json:
             print_json(result)
         else:
@@ -48,9 +51,11 @@ def draft(
                     f"[{'red' if w.severity == 'error' else 'yellow'}]{w.severity}[/] {w.field}：{w.message}"
                 )
             console.print(f"模式：{result.mode}；缺项：{'、'.join(result.missing_fields) or '无'}")
-        for fmt, out in (("docx", docx), ("pdf", pdf), ("html", html)):
+        formats: tuple[tuple[ExportFormat, Path | None], ...] = (("docx", docx), ("pdf", pdf), ("html", html))
+        for fmt, out in formats:
             if out is not None:
-                out.write_bytes(brain.agreement_service.export(result, fmt, force=force))
+                req = AgreementExportRequest(agreement=result.agreement, format=fmt, force=force)
+                out.write_bytes(brain.export_agreement(req).content)
                 console.print(f"已导出 {fmt}：{out}")
 
 
@@ -62,8 +67,11 @@ def validate(
     profile: str = ProfileOption,
 ) -> None:
     """校验协议书：必备内容、姓名一致、金额大小写、日期、履行要素、份数、司法确认告知。退出码 1 表示有错误。"""
+    from brain.agreements.service import agreement_of
+
+    data = _read_json(input)
     with brain_session(profile) as brain:
-        report = brain.validate_agreement(_read_json(input))
+        report = brain.validate_agreement(agreement_of(data))
     print_json(report)
     if not report.ok:
         raise typer.Exit(1)

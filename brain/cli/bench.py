@@ -86,7 +86,7 @@ def kg(
     """知识图谱：冷启动与加载时间；各命名查询经 Bolt 的 p50/p99、服务端耗时、经 GraphService 缓存的耗时，RETURN 1 为同场基线。"""
     from brain.graph import GraphService
     from brain.settings import load_settings
-    from knowledge_graph.bench import format_table, run
+    from eval.bench_kg import format_table, run
 
     corpus = load_settings(profile).data_dir / "corpus"
 

@@ -37,7 +37,9 @@ def register(app: typer.Typer) -> None:
                 )
                 raise typer.Exit(2)
             console.print("[yellow]注意：开发模式，接口未启用密钥认证，仅监听本机回环地址。[/yellow]")
-        uvicorn.run(create_app(brain=brain), host=h, port=p, log_level="info")
+        # the app logs where to point a browser once it is up; it must name the port actually bound
+        bound = s.model_copy(update={"api": s.api.model_copy(update={"host": h, "port": p})})
+        uvicorn.run(create_app(bound, brain=brain), host=h, port=p, log_level="info")
 
     @app.command()
     def search(
@@ -68,30 +70,11 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(response)
             return
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(
-            title=f"检索：{query}（{mode}，{response.took_ms:.1f} ms，索引 {response.index_version}）"
-        )
-        for col in ("#", "出处", "片段", "BM25", "向量", "融合"):
-            table.add_column(col, overflow="fold")
-
-        def fmt(x: float | None) -> str:
-            return "-" if x is None else f"{x:.3f}"
-
-        for h in response.hits:
-            table.add_row(
-                str(h.rank),
-                h.citation.label() if h.kind == "statute" else h.title,
-                h.snippet.replace("\n", " "),
-                fmt(h.score.bm25),
-                fmt(h.score.dense),
-                fmt(h.score.fused),
-            )
         if not response.hits:
             console.print("[yellow]没有找到匹配的法条或案例；可换个说法或去掉过滤条件[/yellow]")
-        Console().print(table)
+        from brain.cli.search_view import print_hits
+
+        print_hits(query, mode, response)
 
     index_app = typer.Typer(no_args_is_help=True, help="检索索引管理")
     app.add_typer(index_app, name="index")
@@ -102,15 +85,15 @@ def register(app: typer.Typer) -> None:
         profile: str = ProfileOption,
     ) -> None:
         """构建检索索引（新版本建好后原子切换，运行中的服务自动切换）。"""
-        from brain.retrieval.service import RetrievalService
+        from brain.requests import IndexBuildRequest
 
-        service = RetrievalService(make_brain(profile).settings)
         with reported_errors():
-            manifest = service.build(force=force)
+            manifest = make_brain(profile).build_index(IndexBuildRequest(force=force)).manifest
         if manifest["built"]:
+            # two short lines: one line of ~90 columns wrapped in an 80-column terminal between number and unit
+            console.print(f"[green]索引已建成并切换[/green]：{manifest['version']}")
             console.print(
-                f"[green]索引 {manifest['version']} 已建成并切换[/green]：{manifest['documents']} 篇文档，"
-                f"{manifest['chunks']} 个片段，{manifest['build_seconds']} 秒"
+                f"  {manifest['documents']} 篇文档，{manifest['chunks']} 个片段，{manifest['build_seconds']} 秒"
                 f"（{manifest['chunks_per_second']} 片段/秒）"
             )
         else:

@@ -18,7 +18,7 @@ from brain.cli._common import ProfileOption, brain_session, console, fail, make_
 
 app = typer.Typer(no_args_is_help=True)
 
-SUITES = ("retrieval", "intake", "drafting", "chat")
+SUITES = ("retrieval", "intake", "drafting", "chat", "risk")
 
 
 @app.command("run")

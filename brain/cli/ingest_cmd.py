@@ -42,8 +42,10 @@ def register(app: typer.Typer) -> None:
                 task.append(bar.add_task("导入文件", total=total))
             bar.update(task[0], completed=done, description=f"导入 {Path(result.path).name}")
 
+        from brain.requests import IngestRequest
+
         with brain_session(profile) as brain, bar:
-            report = brain.ingest(paths, progress=progress)
+            report = brain.ingest(IngestRequest(paths=paths, progress=progress))
 
         if as_json:
             print_json(report)

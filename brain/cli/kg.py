@@ -53,13 +53,10 @@ def serve(profile: str = ProfileOption) -> None:
 def load_cmd(profile: str = ProfileOption) -> None:
     """校验并加载种子数据（幂等：重复运行节点和关系数不变）。有错误的文件整体不写入，并报告文件和行号。"""
     with brain_session(profile) as brain:
-        graph = brain.graph
-        before = graph.stats()
-        report = graph.load_seed()
-        after = graph.stats()
+        report = brain.load_graph_seed()
     for f in report.files:
         console.print(f"{f.status}  {f.file}  {f.rows} 行  {f.reason}")
-    print_json({"before": before, "after": after})
+    print_json({"before": report.before.model_dump(), "after": report.after.model_dump()})
     if report.issues:
         for issue in report.issues:
             console.print(f"[red]{issue}[/red]")
@@ -70,7 +67,7 @@ def load_cmd(profile: str = ProfileOption) -> None:
 def stats(profile: str = ProfileOption) -> None:
     """各标签节点数和各类型关系数。"""
     with brain_session(profile) as brain:
-        print_json(brain.graph.stats())
+        print_json(brain.graph_stats())
 
 
 @app.command()
@@ -80,11 +77,12 @@ def query(
     profile: str = ProfileOption,
 ) -> None:
     """运行命名查询，例如：brain kg query routing_candidates -p dispute_type=邻里纠纷 -p level=村"""
-    from knowledge_graph.queries import NAMED_QUERIES
+    from brain.requests import GraphQueryRequest
 
     if not name:
-        for q in NAMED_QUERIES.values():
+        for q in make_brain(profile).graph_queries().queries:
             console.print(f"{q.name}  {q.description}  参数：{', '.join(q.params) or '无'}")
         return
+    params = _parse_params(param)
     with brain_session(profile) as brain:
-        print_json(brain.graph_query(name, _parse_params(param)))
+        print_json(brain.graph_query(GraphQueryRequest(name=name, params=params)).rows)

@@ -20,7 +20,7 @@ little context, a leaked name is a defect):
 固定电话  0 + 2-3 digit area code + 7-8 digits, with a dash/space or the area code in brackets; ``-ext``.
 电子邮箱  the usual ``local@domain.tld`` shape.
 车牌号    province abbreviation + letter + 5 (regular) or 6 (new-energy, D/F) characters; 挂/学/警 plates.
-姓名      a common surname (surnames.txt, ~310) + 1-2 given-name characters, in context: after a formal
+姓名      a common surname (ingest/zh/surnames.txt, ~310) + 1-2 given-name characters, in context: after a formal
           trigger (姓名/申请人/当事人/原告/被告/我叫 …) anything; after a role word (邻居/丈夫/老板/同事/房东/
           司机/对方 …), before an honorific (先生/女士/大爷/师傅 …) or before/after a person verb or particle
           (说/称/欠/借/和/与/把/拒绝/不还 …, 转给了/起诉 …) only with common given-name characters
@@ -45,6 +45,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+
+from ingest import zh
 
 __all__ = [
     "KINDS",
@@ -145,9 +147,7 @@ def _load_words(filename: str) -> list[str]:
     return [w for line in text.splitlines() if not line.startswith("#") for w in line.split()]
 
 
-_SURNAME_LIST = _load_words("surnames.txt")
-_SINGLE_SURNAMES = frozenset(w for w in _SURNAME_LIST if len(w) == 1)
-_COMPOUND_SURNAMES = frozenset(w for w in _SURNAME_LIST if len(w) == 2)
+_SINGLE_SURNAMES, _COMPOUND_SURNAMES = zh.SINGLE_SURNAMES, zh.COMPOUND_SURNAMES  # ingest/zh/surnames.txt
 _GIVEN_CHARS = frozenset("".join(_load_words("given_name_chars.txt")))
 _NOT_NAME_WORDS = frozenset(_load_words("not_names.txt"))
 _NOT_NAME_MAX = max(map(len, _NOT_NAME_WORDS))

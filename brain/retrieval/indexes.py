@@ -13,6 +13,7 @@ Both return ``(row, score)`` lists best first, where ``row`` is the chunk's posi
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,17 @@ def top_k(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list
     idx = np.argpartition(-scores, k - 1)[:k]
     idx = idx[np.argsort(-scores[idx], kind="stable")]
     return [(int(i), float(scores[i])) for i in idx if np.isfinite(scores[i])]
+
+
+def _faiss() -> ModuleType:
+    """Import faiss with its loader quiet: it logs "Could not load library with AVX512 support" at INFO on
+    every CPU without AVX512 (then uses the AVX2 build, as it should); that is not news for an operator."""
+    import logging
+
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
+    import faiss
+
+    return faiss
 
 
 class BM25Index:
@@ -79,14 +91,14 @@ class DenseIndex:
 
     @classmethod
     def build(cls, vectors: np.ndarray, hnsw_threshold: int) -> DenseIndex:
-        import faiss
+        faiss = _faiss()
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         n, dim = vectors.shape
         index: Any  # faiss's generated stubs do not model these constructors
         if n >= hnsw_threshold:
             qtype = faiss.ScalarQuantizer.QT_fp16
-            index = faiss.IndexHNSWSQ(dim, qtype, HNSW_M, faiss.METRIC_INNER_PRODUCT)  # type: ignore[arg-type]
+            index = faiss.IndexHNSWSQ(dim, qtype, HNSW_M, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
             index.train(vectors[: min(n, 10_000)])
         else:
@@ -95,7 +107,7 @@ class DenseIndex:
         return cls(index, vectors.astype(np.float16))
 
     def save(self, path: Path) -> None:
-        import faiss
+        faiss = _faiss()
 
         path.mkdir(parents=True, exist_ok=True)
         faiss.write_index(self._index, str(path / "faiss.index"))
@@ -103,7 +115,7 @@ class DenseIndex:
 
     @classmethod
     def load(cls, path: Path) -> DenseIndex:
-        import faiss
+        faiss = _faiss()
 
         return cls(faiss.read_index(str(path / "faiss.index")), np.load(path / "vectors.npy", mmap_mode="r"))
 

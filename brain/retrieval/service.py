@@ -46,6 +46,7 @@ class RetrievalService:
         self.root: Path = settings.retrieval.index_dir
         self._lock = threading.Lock()  # guards the swap of self._index
         self._reload_lock = threading.Lock()  # one reload at a time; searches go on meanwhile
+        self._load_lock = threading.Lock()  # one lazy first load
         self._index: SearchIndex | None = None
         self._stamp: tuple[int, int] | None = None
         self._embedder: Embedder | None = None
@@ -190,15 +191,19 @@ class RetrievalService:
         if progress is not None or not sys.stderr.isatty():
             yield progress or (lambda stage, done, total: None)
             return
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
         from rich.progress import Progress as RichProgress
 
+        # On stderr (the terminal checked above) with a short bar: the line fits 80 columns, so a
+        # 12,345/12,345 count is never wrapped mid-number.
         with RichProgress(
             "[progress.description]{task.description}",
-            BarColumn(),
+            BarColumn(bar_width=20),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             transient=False,
+            console=Console(stderr=True),
         ) as bar:
             tasks: dict[str, Any] = {}
 
@@ -269,8 +274,11 @@ class RetrievalService:
         return self._index
 
     def current(self) -> SearchIndex:
+        """The open index; the first call loads it (the part starts lazily, like the others)."""
         if self._index is None:
-            raise IndexError_("检索服务尚未加载索引", where="RetrievalService", hint="先调用 load()")
+            with self._load_lock:
+                if self._index is None:
+                    self.load()
         return self._reload()
 
     def search(self, request: SearchRequest) -> SearchResponse:

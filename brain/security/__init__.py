@@ -65,6 +65,7 @@ DEFAULT_SCOPE = "admin"
 # Reachable without a key: probes, metrics, the API description and the UI (which calls the API itself).
 PUBLIC_PATHS = frozenset(
     {
+        "/",  # redirects to /ui (brain/api/docs.py)
         "/healthz",
         "/readyz",
         "/metrics",
@@ -75,7 +76,7 @@ PUBLIC_PATHS = frozenset(
         "/favicon.ico",
     }
 )
-PUBLIC_PREFIXES = ("/ui",)
+PUBLIC_PREFIXES = ("/ui", "/static-docs", "/docs-assets")  # offline Swagger UI / ReDoc assets
 
 # Roles that see personal data restored in outputs; everyone else gets redacted responses.
 ROLES_SEEING_PERSONAL_DATA = frozenset({"clerk", "mediator", "system", "admin"})

@@ -41,6 +41,7 @@ def _llm_server_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Op
     server.start()
     yield server
     server.stop()
+    server.close()  # free the model and xgrammar's native threads now, not during interpreter shutdown
 
 
 @pytest.fixture

@@ -118,6 +118,13 @@ class OpenAICompatibleServer:
         self._sock.close()
         self._server = self._thread = None
 
+    def close(self) -> None:
+        """Release the model. xgrammar's compiler owns native threads; destroyed during interpreter shutdown
+        (while a daemon thread may still hold a generation) they abort the process with "terminate called
+        without an active exception" and pytest exits 134 after every test has passed."""
+        self.stop()
+        self.model.close()
+
     # ------------------------------------------------------------------ HTTP
     def _build_app(self) -> FastAPI:
         app = FastAPI(title="tiny OpenAI-compatible test server")

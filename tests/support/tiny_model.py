@@ -166,6 +166,19 @@ class TinyModel:
         text = str(self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False))
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
+    def close(self) -> None:
+        """Wait for a generation in flight (bounded), then drop the compiler and the model."""
+        import gc
+
+        acquired = self.lock.acquire(timeout=30)
+        try:
+            self.__dict__.pop("compiler", None)
+            self.__dict__.pop("model", None)
+            gc.collect()
+        finally:
+            if acquired:
+                self.lock.release()
+
     def generate(
         self,
         prompt_ids: list[int],

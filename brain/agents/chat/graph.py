@@ -11,19 +11,20 @@ from typing import TYPE_CHECKING
 from langgraph.graph import END, START, StateGraph
 
 from brain.agents.chat.nodes import ChatNodes
-from brain.agents.chat.state import ChatInput, ChatState
+from brain.agents.chat.state import ChatContext, ChatInput, ChatState
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver
     from langgraph.graph.state import CompiledStateGraph
 
-    from brain.service import Brain
 
-
-def build_graph(brain: Brain, checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
-    """Compile the chat graph over ``brain``; ``checkpointer`` keeps each thread's turns (keyed by thread id)."""
-    nodes = ChatNodes(brain)
-    g = StateGraph(ChatState, input_schema=ChatInput)
+def build_graph(
+    checkpointer: BaseCheckpointSaver | None = None,
+) -> CompiledStateGraph[ChatState, ChatContext, ChatInput, ChatState]:
+    """Compile the chat graph; ``checkpointer`` keeps each thread's turns (keyed by thread id). The parts
+    travel in each run's context (``context=ChatContext(...)``), so the graph holds none."""
+    nodes = ChatNodes()
+    g = StateGraph(ChatState, context_schema=ChatContext, input_schema=ChatInput)
     g.add_node("contextualize", nodes.contextualize)
     g.add_node("retrieve", nodes.retrieve)
     g.add_node("answer", nodes.answer)

@@ -25,16 +25,18 @@ import re
 from typing import TYPE_CHECKING, Any, Literal
 
 from langgraph.config import get_stream_writer
+from langgraph.runtime import Runtime
 
 from brain.agents.chat.citations import REMOVED_MARK as REMOVED_MARK
 from brain.agents.chat.citations import check_citations
-from brain.agents.chat.relevance import assess_relevance, search_query
-from brain.agents.chat.state import ChatState, Source, Turn
+from brain.agents.chat.relevance import assess_relevance, close_to_best, search_query
+from brain.agents.chat.state import ChatContext, ChatState, Source, Turn
+from brain.agents.intake.schema import ClassifyRequest, StrategiesRequest
 from brain.errors import BrainError, LLMError
 from brain.types import SearchFilters, SearchRequest, normalize_law_name
 
 if TYPE_CHECKING:
-    from brain.service import Brain
+    from brain.llm import LLMBackend
     from brain.types import Hit
 
 log = logging.getLogger(__name__)
@@ -83,18 +85,9 @@ def _short(text: str, limit: int = SNIPPET_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    """Read a field from a pydantic model or a dict: the graph and intake areas return either."""
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
 class ChatNodes:
-    """The graph's nodes, bound to one :class:`~brain.service.Brain` (so tests can compile fresh graphs)."""
-
-    def __init__(self, brain: Brain) -> None:
-        self.brain = brain
+    """The graph's nodes. They hold nothing: the parts (retrieval, intake, the LLM back end) come from the
+    run context (``runtime.context``, a :class:`ChatContext`), so one compiled graph serves every run."""
 
     # ------------------------------------------------------------------ contextualize
     def contextualize(self, state: ChatState) -> dict[str, Any]:
@@ -134,10 +127,11 @@ class ChatNodes:
         return len(body) <= SHORT_FOLLOW_UP_CHARS or body.startswith(_FOLLOW_UP_LEAD)
 
     # ------------------------------------------------------------------ retrieve
-    def retrieve(self, state: ChatState) -> dict[str, Any]:
+    def retrieve(self, state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:
+        ctx = runtime.context
         if state.get("referenced"):
             expanded = [
-                self._expand_referenced(Source.model_validate(s), i + 1)
+                self._expand_referenced(ctx, Source.model_validate(s), i + 1)
                 for i, s in enumerate(state["referenced"])
             ]
             return {
@@ -147,15 +141,16 @@ class ChatNodes:
 
         query = state["query"]
         words = search_query(query)
-        statutes = self._search(words, SearchFilters(kind="statute", in_force=True), STATUTES_K)
-        cases = self._search(words, SearchFilters(kind="case"), CASES_K)
+        statutes = self._search(ctx, words, SearchFilters(kind="statute", in_force=True), STATUTES_K)
+        cases = self._search(ctx, words, SearchFilters(kind="case"), CASES_K)
         widened = query != state["question"].strip()
         relevance = assess_relevance(query, [*statutes, *cases], state["question"] if widened else None)
         if not relevance["in_domain"]:
             return {"sources": [], "relevance": relevance}
 
         sources: list[Source] = []
-        for hit in [*statutes, *cases]:
+        overall = max((h.score.fused for h in [*statutes, *cases]), default=0.0)
+        for hit in [*close_to_best(statutes, overall), *close_to_best(cases, overall)]:
             sources.append(
                 Source(
                     n=len(sources) + 1,
@@ -169,13 +164,14 @@ class ChatNodes:
                     score=round(hit.score.fused, 4),
                 )
             )
-        for strat in self._strategies(query):
+        for strat in self._strategies(ctx, query):
             sources.append(strat.model_copy(update={"n": len(sources) + 1}))
         return {"sources": [s.model_dump() for s in sources], "relevance": relevance}
 
-    def _search(self, query: str, filters: SearchFilters, k: int) -> list[Hit]:
+    @staticmethod
+    def _search(ctx: ChatContext, query: str, filters: SearchFilters, k: int) -> list[Hit]:
         req = SearchRequest(query=query[:2000], top_k=k, filters=filters)
-        hits = self.brain.search(req).hits
+        hits = ctx.retrieval.search(req).hits
         seen: set[str] = set()
         unique = []
         for h in hits:  # several chunks of one document count once
@@ -184,28 +180,32 @@ class ChatNodes:
                 unique.append(h)
         return unique
 
-    def _strategies(self, query: str) -> list[Source]:
+    @staticmethod
+    def _strategies(ctx: ChatContext, query: str) -> list[Source]:
         """Mediation strategies for the question's dispute type, from the governance graph (via intake).
 
         The graph is optional at run time (``graph.required`` false): when it is down, or the classifier
         abstains on the question, the answer simply has no strategy section.
         """
+        if ctx.intake is None:
+            return []
         try:
             # the classifier, not the model: a chat turn should cost at most one model call
-            result = self.brain.classify(query, mode="deterministic")
-            dispute_type = _get(_get(result, "classification"), "dispute_type")
+            result = ctx.intake.classify(ClassifyRequest(text=query, mode="deterministic"))
+            dispute_type = result.classification.dispute_type
             if not dispute_type:
                 return []
-            items = _get(self.brain.strategies(str(dispute_type)), "items", [])
-        except (BrainError, AttributeError, NotImplementedError, ImportError) as e:
+            items = ctx.intake.strategies(StrategiesRequest(dispute_type=dispute_type)).items
+        except (BrainError, ImportError) as e:
             log.info("chat: no graph strategies (%s)", type(e).__name__)
             return []
         out = []
-        for item in list(items)[:STRATEGIES_K]:
-            title = str(_get(item, "title") or "调解策略")
-            path = [str(p) for p in _get(item, "graph_path", []) or []]
-            where = "图谱" if _get(item, "source") == "graph" else "类案"
-            citation = f"治理图谱：{' → '.join(path)}" if path else f"{where}：{dispute_type}·{title}"
+        for item in items[:STRATEGIES_K]:
+            title = item.title or "调解策略"
+            path = list(item.graph_path)
+            where = "图谱" if item.source == "graph" else "类案"
+            shown = " → ".join(_RELATION_CN.get(p, p) for p in path)
+            citation = f"治理图谱：{shown}" if path else f"{where}：{dispute_type}·{title}"
             out.append(
                 Source(
                     n=0,
@@ -213,17 +213,18 @@ class ChatNodes:
                     kind="strategy",
                     title=title,
                     citation=citation,
-                    snippet=_short(str(_get(item, "text") or title)),
+                    snippet=_short(item.text or title),
                 )
             )
         return out
 
-    def _expand_referenced(self, src: Source, n: int) -> Source:
+    @staticmethod
+    def _expand_referenced(ctx: ChatContext, src: Source, n: int) -> Source:
         """A referenced case or article is re-read in full so its outcome (not just the snippet) is at hand."""
         if src.kind == "strategy":
             return src.model_copy(update={"n": n})
         try:
-            doc = self.brain.get_document(src.id)
+            doc = ctx.retrieval.get_document(src.id)
         except BrainError:
             return src.model_copy(update={"n": n})
         if doc.kind != "case":
@@ -243,11 +244,12 @@ class ChatNodes:
         get_stream_writer()({"type": "delta", "text": NO_BASIS_ANSWER})
         return {"answer": NO_BASIS_ANSWER, "flags": ["no_basis"], "sources": []}
 
-    def answer(self, state: ChatState) -> dict[str, Any]:
+    def answer(self, state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:
         sources = [Source.model_validate(s) for s in state["sources"]]
-        if state.get("use_llm") and self.brain.llm is not None:
+        llm = runtime.context.llm
+        if state.get("use_llm") and llm is not None:
             try:
-                return {"answer": self._generate(state, sources), "flags": ["llm"]}
+                return {"answer": self._generate(llm, state, sources), "flags": ["llm"]}
             except LLMError as e:
                 log.warning("chat: model failed, extractive fallback (%s)", e.code)
                 get_stream_writer()({"type": "reset", "text": ""})
@@ -280,11 +282,10 @@ class ChatNodes:
             write({"type": "delta", "text": seg})
         return "".join(segments)
 
-    def _generate(self, state: ChatState, sources: list[Source]) -> str:
+    @staticmethod
+    def _generate(llm: LLMBackend, state: ChatState, sources: list[Source]) -> str:
         from prompts import load as load_prompt
 
-        llm = self.brain.llm
-        assert llm is not None
         history = [Turn.model_validate(t) for t in state.get("turns", [])][-6:]
         # Personal data is redacted by the LLM client, over all messages with one shared mapping (so one
         # person keeps one placeholder across question, history and sources); nothing to redact here.
@@ -309,38 +310,16 @@ class ChatNodes:
         return "check" if "llm" in state.get("flags", []) else "record"
 
     # ------------------------------------------------------------------ citation check (LLM mode)
-    def check(self, state: ChatState) -> dict[str, Any]:
-        answer, removed = check_citations(state["answer"], len(state.get("sources", [])), self._statute_ok)
+    def check(self, state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:
+        ctx = runtime.context
+        answer, removed = check_citations(
+            state["answer"], len(state.get("sources", [])), lambda law, art: statute_ok(ctx, law, art)
+        )
         flags = list(state.get("flags", []))
         if removed:
             flags.append("citations_removed")
             log.info("chat: removed %d unverified citation(s)", len(removed))
         return {"answer": answer, "flags": flags, "removed": removed}
-
-    def _statute_ok(self, law: str, article: int) -> bool | str:
-        """《law》第article条 checked against the index: False unless it is there and in force; else the
-        version of the text checked (a note to show after the mention), or True when it has none."""
-        name = normalize_law_name(law)
-        try:
-            hits = self.brain.search(
-                SearchRequest(
-                    query=f"{name}第{article}条", top_k=20, filters=SearchFilters(kind="statute", law=name)
-                )
-            ).hits
-        except BrainError:
-            return False
-        for h in hits:
-            if h.citation.article == article and normalize_law_name(h.citation.law or "") == name:
-                try:
-                    doc = self.brain.get_document(h.doc_id)
-                except BrainError:
-                    return False
-                if not doc.in_force:
-                    continue  # an older version of the law: look for the current one
-                if doc.superseded:
-                    return f"{doc.version}版；{doc.superseded}" if doc.version else doc.superseded
-                return f"{doc.version}版" if doc.version else True
-        return False
 
     # ------------------------------------------------------------------ record
     def record(self, state: ChatState) -> dict[str, Any]:
@@ -354,3 +333,33 @@ class ChatNodes:
             topic=topic,
         )
         return {"turns": [user.model_dump(), reply.model_dump()]}
+
+
+def statute_ok(ctx: ChatContext, law: str, article: int) -> bool | str:
+    """《law》第article条 checked against the index: False unless it is there and in force; else the version
+    of the text checked (a note to show after the mention), or True when it has none."""
+    name = normalize_law_name(law)
+    try:
+        hits = ctx.retrieval.search(
+            SearchRequest(
+                query=f"{name}第{article}条", top_k=20, filters=SearchFilters(kind="statute", law=name)
+            )
+        ).hits
+    except BrainError:
+        return False
+    for h in hits:
+        if h.citation.article == article and normalize_law_name(h.citation.law or "") == name:
+            try:
+                doc = ctx.retrieval.get_document(h.doc_id)
+            except BrainError:
+                return False
+            if not doc.in_force:
+                continue  # an older version of the law: look for the current one
+            if doc.superseded:
+                return f"{doc.version}版；{doc.superseded}" if doc.version else doc.superseded
+            return f"{doc.version}版" if doc.version else True
+    return False
+
+
+# Graph relation types in a citation a mediator reads (the ids and graph_path keep the Cypher names).
+_RELATION_CN = {"SUGGESTS": "建议策略", "SUBTYPE_OF": "属于", "EXAMPLE_OF": "案例"}

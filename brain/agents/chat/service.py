@@ -14,12 +14,20 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Literal, cast
-
-from pydantic import BaseModel, Field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from brain.agents.chat.graph import build_graph
-from brain.agents.chat.state import ChatInput, Turn
+from brain.agents.chat.state import (
+    ChatContext,
+    ChatEvent,
+    ChatHistory,
+    ChatHistoryRequest,
+    ChatInput,
+    ChatMessageRequest,
+    ChatState,
+    Turn,
+)
 from brain.errors import InputError
 
 if TYPE_CHECKING:
@@ -27,17 +35,15 @@ if TYPE_CHECKING:
     from langgraph.checkpoint.sqlite import SqliteSaver
     from langgraph.graph.state import CompiledStateGraph
 
-    from brain.service import Brain
+    from brain.agents.intake.service import IntakeService
+    from brain.llm import LLMBackend
+    from brain.retrieval.service import RetrievalService
+    from brain.settings import Settings
 
 log = logging.getLogger(__name__)
 
 THREAD_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 MAX_MESSAGE_CHARS = 2000
-
-
-class ChatEvent(BaseModel):
-    event: Literal["meta", "delta", "reset", "sources", "done"]
-    data: dict[str, Any] = Field(default_factory=dict)
 
 
 def new_thread_id() -> str:
@@ -55,18 +61,27 @@ def check_thread_id(thread_id: str) -> str:
 
 
 class ChatService:
-    def __init__(self, brain: Brain) -> None:
-        self.brain = brain
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        retrieval: RetrievalService,
+        intake: IntakeService | None,
+        llm: LLMBackend | None,
+    ) -> None:
+        self.settings = settings
+        self.llm = llm
+        self.context = ChatContext(retrieval=retrieval, intake=intake, llm=llm)
         self._conn: sqlite3.Connection | None = None
-        self._graph: CompiledStateGraph | None = None
+        self._graph: CompiledStateGraph[ChatState, ChatContext, ChatInput, ChatState] | None = None
         self._open_lock = threading.Lock()
         self._thread_locks: dict[str, threading.Lock] = {}
 
     @property
-    def db_path(self) -> Any:
-        return self.brain.settings.state_dir / "chat.sqlite"
+    def db_path(self) -> Path:
+        return self.settings.state_dir / "chat.sqlite"
 
-    def _compiled(self) -> CompiledStateGraph:
+    def _compiled(self) -> CompiledStateGraph[ChatState, ChatContext, ChatInput, ChatState]:
         """Open the checkpoint database and compile the graph on first use (the constructor stays cheap)."""
         with self._open_lock:
             if self._graph is None:
@@ -77,18 +92,17 @@ class ChatService:
                 self._conn = sqlite3.connect(self.db_path, check_same_thread=False)
                 saver: SqliteSaver = SqliteSaver(self._conn)
                 saver.setup()
-                self._graph = build_graph(self.brain, saver)
+                self._graph = build_graph(saver)
             return self._graph
 
     def _lock_for(self, thread_id: str) -> threading.Lock:
         with self._open_lock:
             return self._thread_locks.setdefault(thread_id, threading.Lock())
 
-    def stream(
-        self, thread_id: str | None, message: str, *, use_llm: bool | None = None
-    ) -> Iterator[ChatEvent]:
-        """Answer ``message`` in ``thread_id`` (new thread if None), yielding events as they are produced."""
-        thread_id = check_thread_id(thread_id) if thread_id else new_thread_id()
+    def stream(self, req: ChatMessageRequest) -> Iterator[ChatEvent]:
+        """Answer ``req.message`` in ``req.thread_id`` (new thread if empty), yielding events as produced."""
+        thread_id = check_thread_id(req.thread_id) if req.thread_id else new_thread_id()
+        message, use_llm = req.message, req.use_llm
         if not message or not message.strip():
             raise InputError("问题不能为空", where="message", hint="请输入要咨询的问题")
         if len(message) > MAX_MESSAGE_CHARS:
@@ -97,12 +111,16 @@ class ChatService:
                 where="message",
                 hint=f"请控制在 {MAX_MESSAGE_CHARS} 字以内，或分几次提问",
             )
-        llm_on = self.brain.llm is not None if use_llm is None else (use_llm and self.brain.llm is not None)
+        llm_on = self.llm is not None if use_llm is None else (use_llm and self.llm is not None)
         graph = self._compiled()
         return self._run(graph, thread_id, message.strip(), llm_on)
 
     def _run(
-        self, graph: CompiledStateGraph, thread_id: str, message: str, llm_on: bool
+        self,
+        graph: CompiledStateGraph[ChatState, ChatContext, ChatInput, ChatState],
+        thread_id: str,
+        message: str,
+        llm_on: bool,
     ) -> Iterator[ChatEvent]:
         yield ChatEvent(
             event="meta", data={"thread_id": thread_id, "mode": "llm" if llm_on else "deterministic"}
@@ -111,7 +129,7 @@ class ChatService:
         inputs: ChatInput = {"question": message, "use_llm": llm_on}
         final: dict[str, Any] = {}
         with self._lock_for(thread_id):  # one run per thread at a time keeps its turns in order
-            for part in graph.stream(inputs, config, stream_mode=["custom", "values"]):
+            for part in graph.stream(inputs, config, context=self.context, stream_mode=["custom", "values"]):
                 mode, chunk = cast(tuple[str, dict[str, Any]], part)
                 if mode == "custom":
                     yield ChatEvent.model_validate({"event": chunk["type"], "data": {"text": chunk["text"]}})
@@ -133,11 +151,12 @@ class ChatService:
             },
         )
 
-    def history(self, thread_id: str) -> list[Turn]:
+    def history(self, req: ChatHistoryRequest) -> ChatHistory:
         """The thread's turns, oldest first; empty for an unknown thread."""
-        check_thread_id(thread_id)
-        snapshot = self._compiled().get_state({"configurable": {"thread_id": thread_id}})
-        return [Turn.model_validate(t) for t in snapshot.values.get("turns", [])]
+        check_thread_id(req.thread_id)
+        snapshot = self._compiled().get_state({"configurable": {"thread_id": req.thread_id}})
+        turns = [Turn.model_validate(t) for t in snapshot.values.get("turns", [])]
+        return ChatHistory(thread_id=req.thread_id, turns=turns)
 
     def close(self) -> None:
         with self._open_lock:

@@ -9,9 +9,15 @@ answer, so a thread's history is just ``turns`` read back from its last checkpoi
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict
 
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from brain.agents.intake.service import IntakeService
+    from brain.llm import LLMBackend
+    from brain.retrieval.service import RetrievalService
 
 SourceKindLabel = Literal["statute", "case", "strategy", "document"]
 
@@ -54,3 +60,38 @@ class ChatState(ChatInput, total=False):
     answer: str
     flags: list[str]
     removed: list[str]
+
+
+@dataclass(frozen=True)
+class ChatContext:
+    """The parts the nodes use, handed in per run (LangGraph ``context_schema``): retrieval for statutes and
+    cases, intake for the question's type and its graph strategies (None: no strategy section), and the LLM
+    back end (None in deterministic mode)."""
+
+    retrieval: RetrievalService
+    intake: IntakeService | None
+    llm: LLMBackend | None
+
+
+# ---------------------------------------------------------------------------------------------- facade models
+class ChatMessageRequest(BaseModel):
+    """One question in a thread (``Brain.chat``). Checked by the service (Chinese :class:`InputError`), so a
+    blank or over-long message fails the same way for every caller."""
+
+    message: str
+    thread_id: str | None = Field(default=None, description="None or empty: a new thread")
+    use_llm: bool | None = Field(default=None, description="None: the model when one is configured")
+
+
+class ChatEvent(BaseModel):
+    event: Literal["meta", "delta", "reset", "sources", "done"]
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ChatHistoryRequest(BaseModel):
+    thread_id: str
+
+
+class ChatHistory(BaseModel):
+    thread_id: str
+    turns: list[Turn]

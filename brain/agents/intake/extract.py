@@ -3,7 +3,8 @@
 Rules, not a model: the clerk must be able to see why a value was extracted (each item keeps the exact
 span of text it came from), and the patterns below cover how complaints are actually written — Arabic and
 Chinese numerals mixed with 万/千 units ("3.5万元", "两万余元", "12,000元"), absolute and relative dates
-("2023年5月12日", "去年3月", "上周"), and administrative addresses ("XX县XX镇XX村", "XX小区").
+("2023年5月12日", "二〇二六年三月五日", "去年3月", "上周"), and administrative addresses ("XX县XX镇XX村", "XX小区").
+Numerals, sums and dates are read by :mod:`ingest.zh`, the project's one Chinese-text module.
 Extraction runs on the redacted text; the service restores placeholders for the caller.
 """
 
@@ -13,37 +14,8 @@ import re
 from datetime import date
 
 from brain.agents.intake.schema import Amount, DateMention, Facts, Party
+from ingest import zh
 
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
-_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
-
-_NUM = r"(?:\d+(?:,\d{3})*(?:\.\d+)?|[零〇一二两三四五六七八九十拾百佰千仟]+)"
-_AMOUNT_RE = re.compile(
-    rf"(?P<num>{_NUM})(?P<big>[万亿]?)(?P<approx>多|余)?(?P<unit>元|块钱|块|万元)"
-    rf"|(?P<num2>{_NUM})(?P<big2>[万亿])(?P<approx2>多|余)?(?=[的工货欠借赔补款钱])"
-)
-_DATE_RE = re.compile(
-    r"(?P<abs>(?:(?:19|20)\d{2}|[二〇一九零]{4})年(?:\d{1,2}|[一二三四五六七八九十]{1,3})月"
-    r"(?:(?:\d{1,2}|[一二三四五六七八九十]{1,3})[日号])?"
-    r"|(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}"
-    r"|(?:19|20)\d{2}年"
-    r"|\d{1,2}月\d{1,2}[日号])"
-    r"|(?P<rel>(?:今年|去年|前年|上个?月|本月|这个月|上周|昨天|前天|今天|近日|最近)(?:\d{1,2}月)?(?:\d{1,2}[日号])?)"
-)
 _PLACE_RE = re.compile(
     r"(?:[\u4e00-\u9fa5]{1,8}?(?:省|自治区))?"
     r"(?:[\u4e00-\u9fa5]{1,6}?(?:市|州|盟))?"
@@ -66,75 +38,42 @@ _PARTY_RELATION_RE = re.compile(
 _PLACEHOLDER_RE = re.compile(r"〔姓名\d+〕")  # brain.privacy's placeholder for a redacted name
 
 
-def cn_to_number(text: str) -> float | None:
-    """Parse '3.5', '12,000', '两', '一千二百', '三十' into a number; None when it is not a number."""
-    text = text.replace(",", "")
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    total, current = 0, 0
-    for ch in text:
-        if ch in _CN_DIGITS:
-            current = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            total += (current or 1) * _CN_UNITS[ch]
-            current = 0
-        else:
-            return None
-    return float(total + current)
-
-
 def extract_amounts(text: str) -> list[Amount]:
-    out: list[Amount] = []
-    for m in _AMOUNT_RE.finditer(text):
-        num = m.group("num") or m.group("num2")
-        big = m.group("big") or m.group("big2") or ""
-        unit = m.group("unit") or ""
-        value = cn_to_number(num)
-        if value is None:
-            continue
-        factor = _BIG_UNITS.get(big, 1) * (10_000 if unit == "万元" else 1)
-        approx = bool(m.group("approx") or m.group("approx2"))
-        out.append(
-            Amount(
-                text=m.group(0),
-                value_yuan=round(value * factor, 2),
-                approximate=approx,
-                span=(m.start(), m.end()),
-            )
-        )
-    return out
+    return [
+        Amount(text=m.text, value_yuan=float(m.value), approximate=m.approximate, span=(m.start, m.end))
+        for m in zh.find_money(text)
+    ]
 
 
 def extract_dates(text: str, today: date | None = None) -> list[DateMention]:
-    out: list[DateMention] = []
-    for m in _DATE_RE.finditer(text):
-        if m.group("abs"):
-            out.append(
-                DateMention(text=m.group(0), iso=_iso(m.group(0)), relative=False, span=(m.start(), m.end()))
-            )
-        else:
-            out.append(DateMention(text=m.group(0), iso=None, relative=True, span=(m.start(), m.end())))
-    return out
+    return [
+        DateMention(text=d.text, iso=d.iso, relative=d.relative, span=(d.start, d.end))
+        for d in zh.find_dates(text)
+    ]
 
 
-def _iso(text: str) -> str | None:
-    """'2023年5月12日' -> '2023-05-12', '2023年5月' -> '2023-05', other shapes -> None."""
-    m = re.match(r"((?:19|20)\d{2})[年\-/.](\d{1,2})(?:[月\-/.](\d{1,2}))?", text)
-    if not m:
-        return None
-    y, mo, d = m.group(1), int(m.group(2)), m.group(3)
-    if not 1 <= mo <= 12:
-        return None
-    return f"{y}-{mo:02d}-{int(d):02d}" if d and 1 <= int(d) <= 31 else f"{y}-{mo:02d}"
+# A place name is a name: "多次找村里" ends in 村 but is a verb phrase. Characters that never occur in the
+# proper-name part of 枫桥镇 / 幸福小区 / 城关镇东街村, and what follows a 村 that is not a place (村委会, 村民).
+_NOT_IN_NAME = set("找去到跟与给让被把的了次多说是我你他她们这那个都也就还又对从为要想不没再很过告闹")
+_NOT_AFTER = {"村": "委民干里头口长支两集", "组": "织长成员", "区": "域别", "乡": "亲下"}
+
+
+def _is_place_name(text: str, place: str, end: int) -> bool:
+    suffix = place[-2:] if place.endswith(("街道", "社区", "小区")) else place[-1]
+    nxt = text[end : end + 1]
+    if nxt and nxt in _NOT_AFTER.get(suffix, ""):
+        return False
+    return not (set(place) & _NOT_IN_NAME)
 
 
 def extract_places(text: str) -> list[str]:
+    """Real place names only (or nothing): a clerk copies these into the register."""
     seen: list[str] = []
     for m in _PLACE_RE.finditer(text):
         place = _PLACE_LEAD_RE.sub("", m.group(0))
         if len(place) < 3 or any(place.startswith(s) or place == s for s in _PLACE_STOP):
+            continue
+        if not _is_place_name(text, place, m.end()):
             continue
         if place not in seen:
             seen.append(place)

@@ -1,5 +1,8 @@
 """The nodes of the intake graph. Each takes the state and the run context and returns a partial update.
 
+The parts (models, LLM, route planner, retrieval) come from ``runtime.context`` (:class:`IntakeContext`);
+the work is done by the functions of :mod:`brain.agents.intake.steps`.
+
 Order: redact -> classify -> assess_risk -> extract -> (route -> strategize, unless classification abstained).
 Everything after ``redact`` sees only the redacted text, so no node can leak personal data to a model or log.
 """
@@ -10,6 +13,8 @@ from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
+from brain.agents.intake import steps
+from brain.agents.intake.routing import plan_or_degrade
 from brain.agents.intake.schema import Routing, Strategies
 from brain.agents.intake.state import IntakeContext, IntakeState
 
@@ -22,24 +27,25 @@ def redact(state: IntakeState, runtime: Runtime[IntakeContext]) -> dict[str, Any
 
 
 def classify(state: IntakeState, runtime: Runtime[IntakeContext]) -> dict[str, Any]:
-    svc = runtime.context.service
-    det = svc.classify_deterministic(state["redacted"])
+    ctx = runtime.context
+    det = steps.classify_deterministic(ctx.models, state["redacted"])
     if state["mode"] != "llm":
         return {"classification": det, "mode_used": "deterministic"}
-    llm_cls, llm_risk, warning = svc.classify_llm(state["redacted"], det)
+    llm_cls, llm_risk, warning = steps.classify_llm(ctx.models, ctx.llm, state["redacted"], det)
     if llm_cls is None:
         return {"classification": det, "mode_used": "fallback", "warnings": [warning] if warning else []}
     return {"classification": llm_cls, "mode_used": "llm", "llm_risk": llm_risk}
 
 
 def assess_risk(state: IntakeState, runtime: Runtime[IntakeContext]) -> dict[str, Any]:
-    svc = runtime.context.service
     cls = state["classification"]
-    return {"risk": svc.assess(state["redacted"], cls, llm_level=state.get("llm_risk"))}
+    return {
+        "risk": steps.assess(runtime.context.models, state["redacted"], cls, llm_level=state.get("llm_risk"))
+    }
 
 
 def extract(state: IntakeState, runtime: Runtime[IntakeContext]) -> dict[str, Any]:
-    return {"facts": runtime.context.service.extract(state["redacted"], state["mapping"])}
+    return {"facts": steps.extract(state["redacted"], state["mapping"])}
 
 
 def after_extract(state: IntakeState) -> Literal["route", "skip_routing"]:
@@ -50,7 +56,8 @@ def after_extract(state: IntakeState) -> Literal["route", "skip_routing"]:
 def route(state: IntakeState, runtime: Runtime[IntakeContext]) -> dict[str, Any]:
     cls = state["classification"]
     assert cls.dispute_type is not None
-    routing = runtime.context.service.route(
+    routing = plan_or_degrade(
+        runtime.context.planner,
         cls.sub_type or cls.dispute_type,
         level=state["level"],
         region=state["region"],
@@ -70,7 +77,11 @@ def skip_routing(state: IntakeState, runtime: Runtime[IntakeContext]) -> dict[st
 def strategize(state: IntakeState, runtime: Runtime[IntakeContext]) -> dict[str, Any]:
     cls = state["classification"]
     assert cls.dispute_type is not None
-    strategies = runtime.context.service.strategies(
-        cls.sub_type or cls.dispute_type, query=state["redacted"] if state["precedents"] else None
+    ctx = runtime.context
+    strategies = steps.strategies(
+        ctx.planner,
+        ctx.retrieval,
+        cls.sub_type or cls.dispute_type,
+        query=state["redacted"] if state["precedents"] else None,
     )
     return {"strategies": strategies}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from brain.agents.intake import risk_patterns
 from brain.agents.intake.schema import (
     DIFFICULTY_ORDER,
     RISK_ORDER,
@@ -24,11 +25,15 @@ from brain.agents.intake.taxonomy import SignalRule, TaxonomyIndex
 
 _NEGATION = ("没有", "没", "并未", "未", "不会", "不是", "并没有", "从未", "无")
 _CONSULT_RE = re.compile(r"(请问|咨询|想问|问一下|怎么办|如何|能否|可以吗|是否|吗[？?]?$)")
-# Extra wording for the same categories, for phrasings the seed keywords do not list (kept small on purpose).
+# Kept as a precaution: the graph may still list a keyword that the colloquial patterns do not cover.
 _EXTRA: dict[str, tuple[str, ...]] = {
     "扬言报复": ("要杀了", "杀了你", "杀了她", "砍死", "捅死", "弄死你", "要他的命", "要你的命"),
-    "群体性聚集": ("集体上访", "十几户", "几十户", "全村人", "上百名"),
+    "群体性聚集": ("集体上访", "全村人", "上百名"),
 }
+# A weapon or tool in hand together with a threat is the classic 民转刑 setting: at least 红.
+_ARMED = {"持械或危险物品", "持棍棒农具滋事"}
+_THREAT = {"扬言报复", "言语威胁", "滋扰报复"}
+PAST_LEVEL: RiskLevel = "黄"
 
 
 # Signals named 已发生… state a fact; "扬言要动手打人" is a threat (caught by 扬言报复), not a fight that happened.
@@ -37,7 +42,7 @@ _INTENT = ("扬言要", "扬言", "威胁要", "威胁", "说要", "想要", "�
 
 def _negated(text: str, start: int) -> bool:
     window = text[max(0, start - 3) : start]
-    return any(window.endswith(n) for n in _NEGATION)
+    return any(window.endswith(n) for n in _NEGATION) or risk_patterns.negated(text, start)
 
 
 def _intended(text: str, start: int) -> bool:
@@ -46,26 +51,61 @@ def _intended(text: str, start: int) -> bool:
     return any(window.endswith(m) or window.endswith(m + "动手") for m in _INTENT)
 
 
+def _excluded(text: str, start: int, end: int) -> bool:
+    """The match is part of a harmless name (跳楼机, 打农药, 吸取教训)."""
+    return any(
+        m.start() < end and m.end() > start
+        for m in risk_patterns.EXCLUDE.finditer(text, max(0, start - 4), end + 4)
+    )
+
+
+def _matches(text: str, rule: SignalRule) -> list[tuple[int, int]]:
+    spans = []
+    for kw in (*rule.keywords, *_EXTRA.get(rule.name, ())):
+        spans += [(m.start(), m.end()) for m in re.finditer(re.escape(kw), text)]
+    for rx in risk_patterns.COMPILED.get(rule.name, ()):
+        spans += [(m.start(), m.end()) for m in rx.finditer(text)]
+    return sorted(set(spans))
+
+
 def detect_signals(text: str, rules: Sequence[SignalRule]) -> list[RiskSignal]:
+    """One signal per rule: the first current mention; a mention of long ago only if there is no current one.
+
+    A negated mention ("他没拿刀") is skipped; a remote-past one ("他以前说过要弄死我") counts at 黄.
+    """
     found: list[RiskSignal] = []
     for rule in rules:
         factual = rule.name.startswith("已发生")
-        for kw in (*rule.keywords, *_EXTRA.get(rule.name, ())):
-            start = text.find(kw)
-            while start != -1 and (_negated(text, start) or (factual and _intended(text, start))):
-                start = text.find(kw, start + 1)
-            if start != -1:
-                lo, hi = max(0, start - 8), min(len(text), start + len(kw) + 8)
-                found.append(
-                    RiskSignal(
-                        name=rule.name,
-                        level=rule.colour,
-                        evidence=text[lo:hi],
-                        rule=f"risk_signals.yaml:{rule.name}（{rule.category}）",
-                    )
-                )
-                break
+        past: tuple[int, int] | None = None
+        current: tuple[int, int] | None = None
+        for start, end in _matches(text, rule):
+            if _negated(text, start) or _excluded(text, start, end):
+                continue
+            if factual and _intended(text, start):
+                continue
+            if risk_patterns.remote_past(text, start):
+                past = past or (start, end)
+                continue
+            current = (start, end)
+            break
+        hit = current or past
+        if hit is None:
+            continue
+        lo, hi = max(0, hit[0] - 8), min(len(text), hit[1] + 8)
+        source = f"risk_signals.yaml:{rule.name}（{rule.category}）"
+        found.append(
+            RiskSignal(
+                name=rule.name,
+                level=rule.colour if current else _min_level(rule.colour, PAST_LEVEL),
+                evidence=text[lo:hi],
+                rule=source if current else f"{source}；既往言行，按{PAST_LEVEL}色关注",
+            )
+        )
     return found
+
+
+def _min_level(a: RiskLevel, b: RiskLevel) -> RiskLevel:
+    return min(a, b, key=RISK_ORDER.index)
 
 
 def _max_level(levels: Sequence[RiskLevel]) -> RiskLevel:
@@ -82,6 +122,10 @@ def assess(
     signals = detect_signals(text, rules)
     level = _max_level([s.level for s in signals])
     reasons = [f"信号“{s.name}”（{s.evidence}）→ 至少{s.level}色" for s in signals]
+    now = {s.name for s in signals if "既往" not in s.rule}
+    if now & _ARMED and now & _THREAT and level != "红":
+        level = "红"
+        reasons.append("手持器械并出言威胁 → 红色（严防民转刑）")
     categories = {r.category for r in rules if any(s.name == r.name for s in signals)}
 
     base: Difficulty = "一般"

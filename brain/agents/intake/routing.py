@@ -13,7 +13,6 @@ invalidated when the seed version in the graph changes (``brain kg load``), so i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +26,7 @@ from brain.agents.intake.schema import (
     Strategy,
 )
 from brain.agents.intake.taxonomy import read_seed_rows
-from brain.errors import InputError
+from brain.errors import GraphUnavailableError, InputError
 from knowledge_graph.models import parse_cite, statute_id
 
 if TYPE_CHECKING:
@@ -55,16 +54,14 @@ class RoutePlanner:
     """Builds :class:`Routing` and graph strategies from the graph's answers and the seed's levels/reports
     (read from the seed files so that a bad level is a 422 even with the graph down)."""
 
-    def __init__(self, graph: Callable[[], GraphService], seed_dir: Path) -> None:
-        self._graph = graph
+    def __init__(self, graph: GraphService, seed_dir: Path) -> None:
+        self.graph = graph
         self.levels: dict[str, LevelInfo] = {}
-        for row in read_seed_rows(seed_dir / "levels.yaml", "levels"):
-            info = LevelInfo(str(row["name"]), int(row["rank"]))
-            for label in (info.name, *(row.get("aliases") or [])):
-                self.levels[str(label)] = info
-        self.reports = {
-            str(r["key"]): str(r["title"]) for r in read_seed_rows(seed_dir / "reports.yaml", "reports")
-        }
+        for row in read_seed_rows(seed_dir, "levels.yaml", "levels"):
+            info = LevelInfo(row.name, row.rank)
+            for label in (info.name, *row.aliases):
+                self.levels[label] = info
+        self.reports = {r.key: r.title for r in read_seed_rows(seed_dir, "reports.yaml", "reports")}
 
     # ------------------------------------------------------------------ inputs
     def level(self, name: str) -> LevelInfo:
@@ -118,7 +115,7 @@ class RoutePlanner:
     ) -> Routing:
         """Raises GraphUnavailableError when the graph cannot answer (the caller degrades)."""
         start = self.level(level)
-        graph = self._graph()
+        graph = self.graph
         rows = graph.routing_candidates(dispute_type, start.name, region)
         chain_rows = graph.escalation_chain(start.name)
         articles = [
@@ -199,7 +196,10 @@ class RoutePlanner:
         (priority 2) before fall-backs (3), nearer levels first, and nothing below the target level first.
         """
         own = self.citation(row.get("cite"), row.get("quote"), row.get("reason"))
-        cites = [c for c in (own, *articles[:2]) if c is not None]
+        cites: list[GraphCitation] = []
+        for c in (own, *articles):  # the rule's own article may also be one of the type's: cite it once
+            if c is not None and c.label not in {x.label for x in cites} and len(cites) < 3:
+                cites.append(c)
         if not cites or not row.get("org"):
             return None
         path = [str(row["dispute_type"])]
@@ -278,7 +278,7 @@ class RoutePlanner:
     # ------------------------------------------------------------------ strategies
     def strategies(self, dispute_type: str) -> list[Strategy]:
         out = []
-        for row in self._graph().strategies(dispute_type):
+        for row in self.graph.strategies(dispute_type):
             cite = self.citation(row.get("cite"), row.get("quote"))
             out.append(
                 Strategy(
@@ -300,3 +300,32 @@ def _channel_of(row: dict[str, Any], why: str) -> tuple[str | None, list[str]]:
     rate = row.get("channel_success_rate")
     note = f"（{row.get('rate_note')} {rate:.1%}）" if isinstance(rate, int | float) else ""
     return str(channel), [f"{why}，经{channel}分流至综治中心调处{note}"]
+
+
+def plan_or_degrade(
+    planner: RoutePlanner,
+    dispute_type: str,
+    *,
+    level: str = "村",
+    region: str | None = None,
+    source: str | None = None,
+    text: str | None = None,
+    risk_level: RiskLevel | None = None,
+    difficulty: str | None = None,
+) -> Routing:
+    """:meth:`RoutePlanner.plan`, or ``available=false`` with the reason in Chinese when the graph cannot
+    answer; bad input (unknown level or source) still raises."""
+    try:
+        return planner.plan(
+            dispute_type,
+            level=level,
+            region=region,
+            source=source,
+            text=text,
+            risk_level=risk_level,
+            difficulty=difficulty,
+        )
+    except GraphUnavailableError as e:
+        return Routing(
+            available=False, degraded=f"知识图谱服务不可用，暂无法给出分流建议：{e.message}（{e.hint}）"
+        )

@@ -225,6 +225,20 @@ class RouteRequest(BaseModel):
     )
 
 
+class ClassifyRequest(BaseModel):
+    """Classification and risk only (``Brain.classify``); the text is checked by the service, so a blank or
+    over-long text is the same Chinese :class:`~brain.errors.InputError` as for a full intake."""
+
+    text: str
+    mode: Literal["auto", "deterministic", "llm"] = "auto"
+
+
+class StrategiesRequest(BaseModel):
+    dispute_type: str = Field(min_length=1, description="纠纷类型名称或别名", examples=["邻里纠纷"])
+    query: str | None = Field(default=None, description="有则同时检索类案（按此文本）")
+    top_k: int = Field(default=3, ge=1, le=20)
+
+
 class TaxonomyType(BaseModel):
     name: str
     parent: str | None = None

@@ -1,56 +1,64 @@
-"""IntakeService: what :class:`brain.service.Brain` delegates intake to.
+"""IntakeService: classification, risk, routing and strategies for one complaint.
 
-It owns what is loaded once (taxonomy, risk rules, the two classifiers, the compiled graph) and the
-operations the graph's nodes call. Routing and strategies need the live graph; when it is down, the result
-says so (``routing.degraded``) instead of failing the whole intake — a clerk can still register and triage.
+It is built with the parts it uses (settings, the graph service, retrieval for precedents, the LLM back end
+or None) and owns what is loaded once (:class:`~brain.agents.intake.steps.IntakeModels`, the compiled
+graph). Each run hands the parts to the graph's nodes in the run context. Routing and strategies need the
+live graph; when it is down, the result says so (``routing.degraded``) instead of failing the whole intake —
+a clerk can still register and triage.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from brain.agents.intake import extract as extract_mod
-from brain.agents.intake import risk as risk_mod
-from brain.agents.intake.classifier import KeywordClassifier, TfidfClassifier
-from brain.agents.intake.routing import RoutePlanner
+from brain.agents.intake import steps
+from brain.agents.intake.routing import RoutePlanner, plan_or_degrade
 from brain.agents.intake.schema import (
-    ABSTAIN_LABEL,
-    Candidate,
-    Classification,
+    ClassifyRequest,
     ClassifyResult,
-    Facts,
+    IntakeRequest,
     IntakeResult,
     Mode,
-    Precedent,
-    RiskAssessment,
     RiskLevel,
+    RouteRequest,
     Routing,
     Strategies,
+    StrategiesRequest,
     Taxonomy,
 )
-from brain.agents.intake.taxonomy import SEED_DIR, TaxonomyIndex, load_risk_rules, load_taxonomy
-from brain.errors import BrainError, GraphUnavailableError, InputError, LLMError, NotFoundError
+from brain.agents.intake.state import IntakeContext
+from brain.agents.intake.steps import IntakeModels
+from brain.agents.intake.taxonomy import SEED_DIR
+from brain.errors import InputError
 
 if TYPE_CHECKING:
-    from brain.service import Brain
-
-log = logging.getLogger(__name__)
+    from brain.graph import GraphService
+    from brain.llm import LLMBackend
+    from brain.retrieval.service import RetrievalService
+    from brain.settings import Settings
 
 MODEL_DIR = Path(__file__).resolve().parents[3] / "data" / "models" / "intake_classifier"
-SUBTYPE_MIN = 0.5  # a sub-type is named only when the sub-type model is this sure within the parent
 MAX_TEXT = 20_000
-DEFAULT_THRESHOLD = 0.35  # for a model trained without a tuned threshold
-MIN_EVIDENCE = 4  # known multi-character n-grams below which a text is treated as carrying no content
 
 
 class IntakeService:
-    def __init__(self, brain: Brain, *, model_dir: Path = MODEL_DIR, seed_dir: Path = SEED_DIR) -> None:
-        self.brain = brain
-        self.settings = brain.settings
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        graph: GraphService,
+        retrieval: RetrievalService | None,
+        llm: LLMBackend | None,
+        model_dir: Path = MODEL_DIR,
+        seed_dir: Path = SEED_DIR,
+    ) -> None:
+        self.settings = settings
+        self.graph_service = graph
+        self.retrieval = retrieval
+        self.llm = llm
         self.model_dir = model_dir
         self.seed_dir = seed_dir
         self._lock = threading.Lock()
@@ -63,53 +71,37 @@ class IntakeService:
                 return self
             from brain.agents.intake.graph import build_graph
 
-            self.tax: TaxonomyIndex = load_taxonomy(self.seed_dir)
-            self.rules = load_risk_rules(self.seed_dir)
-            self.keywords = KeywordClassifier(self.tax.types)
-            self.top = TfidfClassifier.load(
-                self.model_dir / "level1", KeywordClassifier(self.tax.types, roll_up=True)
+            self.models = IntakeModels.load(
+                self.model_dir, self.seed_dir, self.settings.intake.abstain_threshold
             )
-            self.sub = TfidfClassifier.load(self.model_dir / "level2", self.keywords)
-            self.graph = build_graph()
-            self.planner = RoutePlanner(lambda: self.brain.graph, self.seed_dir)
+            self.graph: Any = build_graph()
+            self.planner = RoutePlanner(self.graph_service, self.seed_dir)
+            self._context = IntakeContext(
+                models=self.models, llm=self.llm, planner=self.planner, retrieval=self.retrieval
+            )
             self._loaded = True
             return self
 
     @property
     def threshold(self) -> float:
-        """The abstention threshold: the setting when given, else the one tuned with the shipped model."""
-        given = self.settings.intake.abstain_threshold
-        return (
-            given if given is not None else float(self.top.meta.get("abstain_threshold", DEFAULT_THRESHOLD))
-        )
+        return self.warm().models.threshold
 
-    # ------------------------------------------------------------------ facade operations
-    def run(
-        self,
-        text: str,
-        *,
-        level: str = "村",
-        region: str | None = None,
-        source: str | None = None,
-        mode: str = "auto",
-        precedents: bool = True,
-    ) -> IntakeResult:
-        from brain.agents.intake.state import IntakeContext
-
+    # ------------------------------------------------------------------ operations
+    def run(self, req: IntakeRequest) -> IntakeResult:
         self.warm()
         t0 = time.perf_counter()
-        text = _check_text(text)
-        use = mode if mode != "auto" else ("llm" if self.brain.llm is not None else "deterministic")
+        text = _check_text(req.text)
+        use = req.mode if req.mode != "auto" else ("llm" if self.llm is not None else "deterministic")
         out = self.graph.invoke(
             {
                 "text": text,
-                "level": level,
-                "region": region,
-                "source": source,
+                "level": req.level,
+                "region": req.region,
+                "source": req.source,
                 "mode": use,
-                "precedents": precedents,
+                "precedents": req.precedents,
             },
-            context=IntakeContext(service=self),
+            context=self._context,
         )
         return IntakeResult(
             mode=out["mode_used"],
@@ -123,19 +115,19 @@ class IntakeService:
             took_ms=round((time.perf_counter() - t0) * 1000, 3),
         )
 
-    def classify(self, text: str, *, mode: str = "auto") -> ClassifyResult:
+    def classify(self, req: ClassifyRequest) -> ClassifyResult:
         from brain.privacy import redact
 
         self.warm()
         t0 = time.perf_counter()
-        redacted = redact(_check_text(text)).text
-        cls = self.classify_deterministic(redacted)
+        redacted = redact(_check_text(req.text)).text
+        cls = steps.classify_deterministic(self.models, redacted)
         used: Mode = "deterministic"
         llm_level: RiskLevel | None = None
-        if mode == "llm" or (mode == "auto" and self.brain.llm is not None):
-            llm_cls, llm_level, _ = self.classify_llm(redacted, cls)
+        if req.mode == "llm" or (req.mode == "auto" and self.llm is not None):
+            llm_cls, llm_level, _ = steps.classify_llm(self.models, self.llm, redacted, cls)
             cls, used = (llm_cls, "llm") if llm_cls else (cls, "fallback")
-        risk = self.assess(redacted, cls, llm_level=llm_level)
+        risk = steps.assess(self.models, redacted, cls, llm_level=llm_level)
         return ClassifyResult(
             mode=used,
             classification=cls,
@@ -145,198 +137,26 @@ class IntakeService:
 
     def taxonomy(self) -> Taxonomy:
         self.warm()
-        return Taxonomy(types=list(self.tax.types), source=str(self.seed_dir / "dispute_types.yaml"))
+        return Taxonomy(types=list(self.models.tax.types), source=str(self.seed_dir / "dispute_types.yaml"))
 
-    # ------------------------------------------------------------------ steps (called by the graph's nodes)
-    def classify_deterministic(self, text: str) -> Classification:
-        pred = self.top.predict(text)
-        (label, p), *_ = pred.top(1)
-        threshold = self.threshold
-        matched = self.keywords.matches(text)
-        kw_terms = [k for name, ks in matched.items() if self.tax.top(name) == label for k in ks][:8]
-        reasons = [f"字符 n-gram 分类器（温度校准）：{label} 概率 {p:.2f}"]
-        if kw_terms:
-            reasons.append(f"命中分类体系关键词：{'、'.join(kw_terms)}")
-        candidates = [Candidate(dispute_type=c, probability=round(q, 4)) for c, q in pred.top(3)]
-        evidence = self.top.evidence(text)
-        if evidence < MIN_EVIDENCE and not matched:
-            reasons.append("文本中几乎没有可识别的纠纷描述（已知词片段不足），不作猜测")
-            p = min(p, threshold / 2)
-        if p < threshold:
-            reasons.append(f"最高概率 {p:.2f} 低于阈值 {threshold:.2f}，不作猜测")
-            return Classification(
-                label=ABSTAIN_LABEL,
-                dispute_type=None,
-                confidence=round(p, 4),
-                abstained=True,
-                candidates=candidates,
-                matched_keywords=kw_terms,
-                reasons=reasons,
-            )
-        sub = self._sub_type(text, label)
-        if sub:
-            reasons.append(f"子类型：{sub}")
-        return Classification(
-            label=label,
-            dispute_type=label,
-            sub_type=sub,
-            confidence=round(p, 4),
-            abstained=False,
-            candidates=candidates,
-            matched_keywords=kw_terms,
-            reasons=reasons,
-        )
-
-    def _sub_type(self, text: str, parent: str) -> str | None:
-        children = set(self.tax.children(parent))
-        if not children:
-            return None
-        probs = {c: q for c, q in self.sub.predict(text).probabilities.items() if c in children}
-        total = sum(probs.values())
-        if not total:
-            return None
-        best, q = max(probs.items(), key=lambda kv: kv[1])
-        return best if q / total >= SUBTYPE_MIN else None
-
-    def classify_llm(
-        self, text: str, det: Classification
-    ) -> tuple[Classification | None, RiskLevel | None, str | None]:
-        """(classification, model's colour, warning). None classification = fall back to ``det``."""
-        import prompts
-
-        llm = self.brain.llm
-        if llm is None:
-            return None, None, "未配置大模型，使用规则结果"
-        names = self.tax.level1
-        schema = {
-            "title": "IntakeJudgement",
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["dispute_type", "risk_level", "difficulty", "reason"],
-            "properties": {
-                "dispute_type": {"type": "string", "enum": [*names, ABSTAIN_LABEL]},
-                "risk_level": {"type": "string", "enum": ["红", "橙", "黄", "蓝"]},
-                "difficulty": {"type": "string", "enum": ["咨询", "简易", "一般", "复杂", "重大"]},
-                "reason": {"type": "string", "maxLength": 120},
-            },
-        }
-        messages = prompts.load("intake_classify").render(complaint=text, categories="、".join(names))
-        try:
-            out = llm.complete_json(messages, schema)
-        except LLMError as e:
-            log.warning("intake LLM call failed, falling back: %s", e.code)
-            return None, None, f"大模型调用失败（{e.message}），已回退到规则结果"
-        label = out.get("dispute_type")
-        if label not in names:
-            return None, None, "大模型给出的类型不在分类体系中，已回退到规则结果"
-        agree = label == det.dispute_type
-        conf = max(det.confidence, 0.6) if agree else 0.5
-        reasons = [
-            f"大模型研判：{label}（{str(out.get('reason', ''))[:60]}）",
-            "与规则分类器一致" if agree else f"规则分类器结果为 {det.label}",
-        ]
-        cls = Classification(
-            label=label,
-            dispute_type=label,
-            sub_type=self._sub_type(text, label),
-            confidence=round(conf, 4),
-            abstained=False,
-            candidates=det.candidates,
-            matched_keywords=det.matched_keywords,
-            reasons=reasons,
-        )
-        level = out.get("risk_level")
-        return cls, level if level in ("红", "橙", "黄", "蓝") else None, None
-
-    def assess(self, text: str, cls: Classification, *, llm_level: RiskLevel | None = None) -> RiskAssessment:
-        facts_amount = max((a.value_yuan for a in extract_mod.extract_amounts(text)), default=0.0)
-        r = risk_mod.assess(text, cls.sub_type or cls.dispute_type, self.tax, self.rules, facts_amount)
-        if llm_level and risk_mod.combine_levels(r.level, llm_level) != r.level:
-            r.level = llm_level
-            r.reasons.append(f"大模型研判风险为{llm_level}色（只上调，不下调规则结果）")
-        return r
-
-    def extract(self, redacted: str, mapping: dict[str, str]) -> Facts:
-        """Extract on the redacted text, then give the caller back the real names behind placeholders."""
-        from brain.privacy import restore
-
-        facts = extract_mod.extract_facts(redacted)
-        for party in facts.parties:
-            if party.name:
-                party.name = restore(party.name, mapping)
-        facts.places = [restore(p, mapping) for p in facts.places]
-        return facts
-
-    def route(
-        self,
-        dispute_type: str,
-        *,
-        level: str = "村",
-        region: str | None = None,
-        source: str | None = None,
-        text: str | None = None,
-        risk_level: RiskLevel | None = None,
-        difficulty: str | None = None,
-    ) -> Routing:
+    def route(self, req: RouteRequest) -> Routing:
         """Where the case goes (see :mod:`brain.agents.intake.routing`). A graph that cannot answer gives
         ``available=false`` with the reason in Chinese; bad input (unknown type, level or source) raises."""
         self.warm()
-        name = self._resolve(dispute_type)
-        try:
-            return self.planner.plan(
-                name,
-                level=level,
-                region=region,
-                source=source,
-                text=text,
-                risk_level=risk_level,
-                difficulty=difficulty,
-            )
-        except GraphUnavailableError as e:
-            return Routing(
-                available=False, degraded=f"知识图谱服务不可用，暂无法给出分流建议：{e.message}（{e.hint}）"
-            )
+        return plan_or_degrade(
+            self.planner,
+            self.models.resolve(req.dispute_type),
+            level=req.level,
+            region=req.region,
+            source=req.source,
+            risk_level=req.risk_level,
+            difficulty=req.difficulty,
+        )
 
-    def strategies(self, dispute_type: str, *, query: str | None = None, top_k: int = 3) -> Strategies:
+    def strategies(self, req: StrategiesRequest) -> Strategies:
         self.warm()
-        name = self._resolve(dispute_type)
-        out = Strategies()
-        problems = []
-        try:
-            out.items = self.planner.strategies(name)
-        except GraphUnavailableError as e:
-            problems.append(f"知识图谱服务不可用，暂无图谱调解策略：{e.message}")
-        if query:
-            try:
-                from brain.types import SearchFilters, SearchRequest
-
-                resp = self.brain.search(
-                    SearchRequest(query=query[:500], top_k=top_k, filters=SearchFilters(kind="case"))
-                )
-                out.precedents = [
-                    Precedent(
-                        doc_id=h.doc_id,
-                        title=h.title,
-                        snippet=h.snippet,
-                        citation=h.citation,
-                        score=round(h.score.fused, 4),
-                    )
-                    for h in resp.hits
-                ]
-            except (BrainError, ImportError) as e:
-                problems.append(f"类案检索不可用：{e.message if isinstance(e, BrainError) else '未安装'}")
-        out.degraded = "；".join(problems) or None
-        return out
-
-    def _resolve(self, dispute_type: str) -> str:
-        name = self.tax.resolve(dispute_type)
-        if name is None:
-            raise NotFoundError(
-                f"纠纷类型“{dispute_type}”不在分类体系中",
-                where="dispute_type",
-                hint="用 GET /v1/taxonomy 查看可用类型（名称或别名均可）",
-            )
-        return name
+        name = self.models.resolve(req.dispute_type)
+        return steps.strategies(self.planner, self.retrieval, name, query=req.query, top_k=req.top_k)
 
 
 # ---------------------------------------------------------------------------------------------- helpers

@@ -12,7 +12,10 @@ from typing_extensions import TypedDict
 from brain.agents.intake.schema import Classification, Facts, RiskAssessment, RiskLevel, Routing, Strategies
 
 if TYPE_CHECKING:
-    from brain.agents.intake.service import IntakeService
+    from brain.agents.intake.routing import RoutePlanner
+    from brain.agents.intake.steps import IntakeModels
+    from brain.llm import LLMBackend
+    from brain.retrieval.service import RetrievalService
 
 
 class IntakeInput(TypedDict):
@@ -48,7 +51,11 @@ class IntakeOutput(_Results, total=False):
 
 @dataclass(frozen=True)
 class IntakeContext:
-    """Run-scoped dependencies handed to every node (LangGraph ``context_schema``): the service that owns the
-    loaded classifier, rules, graph client and search."""
+    """The parts every node may use, handed in per run (LangGraph ``context_schema``): the loaded models,
+    the LLM back end (None in deterministic mode), the route planner over the graph, and retrieval for
+    precedents. Nodes read them from ``runtime.context``; none calls back into a service or the facade."""
 
-    service: IntakeService
+    models: IntakeModels
+    llm: LLMBackend | None
+    planner: RoutePlanner
+    retrieval: RetrievalService | None

@@ -1,34 +1,36 @@
 """The dispute taxonomy and the risk-signal rules, read from the graph's seed files.
 
 Classification must work when the graph server is down (a clerk can still register and triage a complaint),
-so intake reads ``knowledge_graph/seed/*.yaml`` directly — the same files the graph is loaded from, so the
-two cannot disagree — and only routing needs the live graph.
+so intake reads ``knowledge_graph/seed/*.yaml`` directly — the same files the graph is loaded from, through
+the same typed reader (:mod:`knowledge_graph.seed_reader`), so the two cannot disagree — and only routing
+needs the live graph.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from brain.agents.intake.schema import RiskLevel, TaxonomyType
 from brain.errors import GraphDataError
+from knowledge_graph.errors import SeedDataError
+from knowledge_graph.seed_reader import read_section
 
 SEED_DIR = Path(__file__).resolve().parents[3] / "knowledge_graph" / "seed"
 
 
-def read_seed_rows(path: Path, key: str) -> list[dict[str, Any]]:
+def read_seed_rows(seed_dir: Path, file: str, section: str) -> list[Any]:
+    """The typed rows of one seed section (:func:`knowledge_graph.seed_reader.read_section`, the reader the
+    graph loader uses), a bad file raised as :class:`GraphDataError` naming file and line."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as e:
-        raise GraphDataError("图谱种子文件无法读取", where=str(path), hint=str(e)) from e
-    rows = raw.get(key) if isinstance(raw, dict) else None
-    if not isinstance(rows, list):
-        raise GraphDataError(f"种子文件缺少顶层列表 {key}", where=str(path))
-    return rows
+        return read_section(seed_dir, file, section)
+    except SeedDataError as e:
+        raise GraphDataError(
+            "图谱种子文件有误", where=str(seed_dir / file), hint="；".join(str(i) for i in e.issues[:5])
+        ) from e
 
 
 @dataclass(frozen=True)
@@ -58,32 +60,36 @@ class TaxonomyIndex:
 
 @lru_cache(maxsize=4)
 def load_taxonomy(seed_dir: Path = SEED_DIR) -> TaxonomyIndex:
-    path = seed_dir / "dispute_types.yaml"
     types: list[TaxonomyType] = []
-    alias: dict[str, str] = {}
     extra: dict[str, dict[str, Any]] = {}
-    for i, row in enumerate(read_seed_rows(path, "dispute_types"), start=1):
-        if not isinstance(row, dict) or not row.get("name"):
-            raise GraphDataError(f"第 {i} 个纠纷类型缺少 name", where=str(path))
+    for row in read_seed_rows(seed_dir, "dispute_types.yaml", "dispute_types"):
         t = TaxonomyType(
-            name=str(row["name"]),
-            parent=row.get("parent"),
-            aliases=[str(a) for a in row.get("aliases") or []],
-            keywords=[str(k) for k in row.get("keywords") or []],
+            name=row.name, parent=row.parent, aliases=list(row.aliases), keywords=list(row.keywords)
         )
         types.append(t)
         extra[t.name] = {
-            "description": row.get("description", ""),
-            "difficulty": row.get("difficulty"),
-            "escalate_if": list(row.get("escalate_if") or []),
+            "description": row.description,
+            "difficulty": row.difficulty,
+            "escalate_if": list(row.escalate_if),
         }
+    names = {t.name for t in types}
+    for t in types:
+        if t.parent and t.parent not in names:
+            raise GraphDataError(
+                f"类型 {t.name} 的 parent {t.parent} 不存在", where=str(seed_dir / "dispute_types.yaml")
+            )
+    return taxonomy_index(types, extra)
+
+
+def taxonomy_index(
+    types: Sequence[TaxonomyType], extra: dict[str, dict[str, Any]] | None = None
+) -> TaxonomyIndex:
+    """The index over a list of types (``Brain.taxonomy().types`` or the seed's): names, aliases, parents."""
+    alias: dict[str, str] = {}
+    for t in types:
         for label in (t.name, *t.aliases):
             alias.setdefault(label, t.name)
-    by_name = {t.name: t for t in types}
-    for t in types:
-        if t.parent and t.parent not in by_name:
-            raise GraphDataError(f"类型 {t.name} 的 parent {t.parent} 不存在", where=str(path))
-    return TaxonomyIndex(tuple(types), by_name, alias, extra)
+    return TaxonomyIndex(tuple(types), {t.name: t for t in types}, alias, extra or {})
 
 
 @dataclass(frozen=True)
@@ -98,22 +104,14 @@ class SignalRule:
 
 @lru_cache(maxsize=4)
 def load_risk_rules(seed_dir: Path = SEED_DIR) -> tuple[SignalRule, ...]:
-    path = seed_dir / "risk_signals.yaml"
-    rules = []
-    for i, row in enumerate(read_seed_rows(path, "risk_signals"), start=1):
-        colour = row.get("colour")
-        if colour not in ("红", "橙", "黄", "蓝") or not row.get("keywords"):
-            raise GraphDataError(
-                f"第 {i} 条风险信号缺少 keywords 或 colour 不是 红/橙/黄/蓝", where=str(path)
-            )
-        rules.append(
-            SignalRule(
-                name=str(row["name"]),
-                category=str(row.get("category", "")),
-                keywords=tuple(str(k) for k in row["keywords"]),
-                colour=colour,
-                action=str(row.get("action", "")),
-                source=str(row.get("source", "")),
-            )
+    return tuple(
+        SignalRule(
+            name=row.name,
+            category=row.category,
+            keywords=tuple(row.keywords),
+            colour=row.colour,
+            action=row.action,
+            source=row.cite,
         )
-    return tuple(rules)
+        for row in read_seed_rows(seed_dir, "risk_signals.yaml", "risk_signals")
+    )

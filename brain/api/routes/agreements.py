@@ -14,8 +14,14 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from brain.agreements.models import Agreement, AgreementDraft, AgreementRequest, ValidationReport
-from brain.agreements.service import MEDIA_TYPES, AgreementService
+from brain.agreements.models import (
+    Agreement,
+    AgreementDraft,
+    AgreementExportRequest,
+    AgreementRequest,
+    ValidationReport,
+)
+from brain.agreements.service import MEDIA_TYPES
 from brain.api.deps import get_brain
 from brain.service import Brain
 
@@ -46,11 +52,10 @@ async def export(
     force: bool = Query(False, description="存在须改正的问题时仍导出（仅供讨论稿）"),
     brain: Brain = Depends(get_brain),
 ) -> Response:
-    service = brain.agreement_service
-    data = await run_in_threadpool(service.export, agreement, format, force=force)
-    name = AgreementService.filename(agreement, format)
+    req = AgreementExportRequest(agreement=agreement, format=format, force=force)
+    out = await run_in_threadpool(brain.export_agreement, req)
     disposition = "inline" if format == "html" else "attachment"
     headers = {
-        "Content-Disposition": f"{disposition}; filename=\"agreement.{format}\"; filename*=UTF-8''{quote(name)}"
+        "Content-Disposition": f"{disposition}; filename=\"agreement.{format}\"; filename*=UTF-8''{quote(out.filename)}"
     }
-    return Response(content=data, media_type=MEDIA_TYPES[format], headers=headers)
+    return Response(content=out.content, media_type=out.media_type, headers=headers)

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from brain.agents.chat.service import MAX_MESSAGE_CHARS, ChatEvent
-from brain.agents.chat.state import Turn
+from brain.agents.chat.service import MAX_MESSAGE_CHARS
+from brain.agents.chat.state import ChatEvent, ChatHistory, ChatHistoryRequest, ChatMessageRequest
 from brain.api.deps import get_brain
 from brain.service import Brain
 
@@ -38,11 +38,6 @@ class ChatReply(BaseModel):
     removed: list[str] = Field(default_factory=list)
 
 
-class ChatHistory(BaseModel):
-    thread_id: str
-    turns: list[Turn]
-
-
 def _sse(ev: ChatEvent) -> ServerSentEvent:
     return ServerSentEvent(data=json.dumps(ev.data, ensure_ascii=False), event=ev.event)
 
@@ -53,7 +48,8 @@ def _sse(ev: ChatEvent) -> ServerSentEvent:
     responses={200: {"content": {"text/event-stream": {}}, "model": ChatReply}},
 )
 def chat(req: ChatRequest, brain: Brain = Depends(get_brain)) -> Any:
-    events = brain.chat(req.thread_id or "", req.message, use_llm=req.use_llm)  # validates before streaming
+    # validates before streaming
+    events = brain.chat(ChatMessageRequest(message=req.message, thread_id=req.thread_id, use_llm=req.use_llm))
     if req.stream:
         return EventSourceResponse((_sse(ev) for ev in events), ping=15)
     sources: list[dict[str, Any]] = []
@@ -74,4 +70,4 @@ def chat(req: ChatRequest, brain: Brain = Depends(get_brain)) -> Any:
 
 @router.get("/{thread_id}", response_model=ChatHistory, summary="读取会话历史")
 def history(thread_id: str, brain: Brain = Depends(get_brain)) -> ChatHistory:
-    return ChatHistory(thread_id=thread_id, turns=brain.chat_history(thread_id))
+    return brain.chat_history(ChatHistoryRequest(thread_id=thread_id))

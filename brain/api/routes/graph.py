@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from brain.api.deps import get_brain
+from brain.requests import GraphQueryRequest
 from brain.service import Brain
 
 router = APIRouter(prefix="/v1/graph", tags=["graph"])
@@ -36,22 +37,18 @@ class QueryResponse(BaseModel):
 
 
 @router.get("/queries", summary="列出知识图谱命名查询", response_model=list[QueryInfo])
-def list_queries() -> list[QueryInfo]:
-    from knowledge_graph.queries import NAMED_QUERIES
-
-    return [
-        QueryInfo(name=q.name, description=q.description, params=q.params, example=q.example)
-        for q in NAMED_QUERIES.values()
-    ]
+def list_queries(brain: Brain = Depends(get_brain)) -> list[QueryInfo]:
+    return [QueryInfo.model_validate(q.model_dump()) for q in brain.graph_queries().queries]
 
 
 @router.post("/queries/{name}", summary="运行知识图谱命名查询", response_model=QueryResponse)
 def run_query(
     name: str, body: QueryRequest | None = None, brain: Brain = Depends(get_brain)
 ) -> QueryResponse:
-    return QueryResponse(name=name, rows=brain.graph_query(name, (body or QueryRequest()).params))
+    result = brain.graph_query(GraphQueryRequest(name=name, params=(body or QueryRequest()).params))
+    return QueryResponse(name=result.name, rows=result.rows)
 
 
 @router.get("/stats", summary="知识图谱节点和关系计数")
 def stats(brain: Brain = Depends(get_brain)) -> dict[str, dict[str, int]]:
-    return brain.graph.stats()
+    return brain.graph_stats().model_dump()

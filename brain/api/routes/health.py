@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
@@ -18,5 +16,5 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", summary="就绪检查：索引、知识图谱、大模型各部件状态")
 def readyz(brain: Brain = Depends(get_brain)) -> JSONResponse:
-    parts: dict[str, Any] = brain.readiness()
-    return JSONResponse(parts, status_code=200 if parts.get("ready") else 503)
+    parts = brain.readiness()
+    return JSONResponse(parts.model_dump(mode="json"), status_code=200 if parts.ready else 503)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request
 
 from brain.agents.intake.schema import (
+    ClassifyRequest,
     ClassifyResult,
     IntakeRequest,
     IntakeResult,
     RouteRequest,
     Routing,
     Strategies,
+    StrategiesRequest,
     Taxonomy,
 )
 from brain.api.deps import get_brain, run_compute
@@ -25,21 +27,16 @@ async def intake(req: IntakeRequest, request: Request, brain: Brain = Depends(ge
     图谱分流建议（每条带图谱路径与法条依据）以及调解策略与类案。"""
     result: IntakeResult = await run_compute(
         request,
-        lambda: brain.intake(
-            req.text,
-            level=req.level,
-            region=req.region,
-            source=req.source,
-            mode=req.mode,
-            precedents=req.precedents,
-        ),
+        lambda: brain.intake(req),
     )
     return result
 
 
 @router.post("/v1/intake/classify", response_model=ClassifyResult, summary="只做分类与风险研判")
 async def classify(req: IntakeRequest, request: Request, brain: Brain = Depends(get_brain)) -> ClassifyResult:
-    result: ClassifyResult = await run_compute(request, lambda: brain.classify(req.text, mode=req.mode))
+    result: ClassifyResult = await run_compute(
+        request, lambda: brain.classify(ClassifyRequest(text=req.text, mode=req.mode))
+    )
     return result
 
 
@@ -47,14 +44,7 @@ async def classify(req: IntakeRequest, request: Request, brain: Brain = Depends(
 async def route(req: RouteRequest, request: Request, brain: Brain = Depends(get_brain)) -> Routing:
     result: Routing = await run_compute(
         request,
-        lambda: brain.route(
-            req.dispute_type,
-            level=req.level,
-            region=req.region,
-            source=req.source,
-            risk_level=req.risk_level,
-            difficulty=req.difficulty,
-        ),
+        lambda: brain.route(req),
     )
     return result
 
@@ -71,5 +61,7 @@ async def strategies(
     dispute_type: str = Query(..., min_length=1, examples=["邻里纠纷"]),
     brain: Brain = Depends(get_brain),
 ) -> Strategies:
-    result: Strategies = await run_compute(request, lambda: brain.strategies(dispute_type))
+    result: Strategies = await run_compute(
+        request, lambda: brain.strategies(StrategiesRequest(dispute_type=dispute_type))
+    )
     return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from brain.api.deps import get_brain, run_compute
+from brain.requests import DocumentRequest
 from brain.service import Brain
 from brain.types import Document, SearchRequest, SearchResponse
 
@@ -22,4 +23,4 @@ async def search(request: SearchRequest, http: Request, brain: Brain = Depends(g
 
 @router.get("/v1/documents/{doc_id:path}", response_model=Document, summary="按编号取回法条或案例全文")
 async def get_document(doc_id: str, http: Request, brain: Brain = Depends(get_brain)) -> Document:
-    return await run_compute(http, lambda: brain.get_document(doc_id))
+    return await run_compute(http, lambda: brain.get_document(DocumentRequest(doc_id=doc_id)))
