@@ -23,17 +23,18 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## create .venv and install the project with its extras (CPU only)
 
-system-deps: ## Debian packages: CJK fonts, chromium (browser tests), poppler (PDF checks)
+system-deps: ## Debian packages: CJK fonts, chromium (browser tests), poppler (PDF checks), postgresql (ledger tests)
 	@if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	  need=""; for p in fonts-noto-cjk fonts-wqy-zenhei chromium poppler-utils; do \
+	  need=""; for p in fonts-noto-cjk fonts-wqy-zenhei chromium poppler-utils postgresql; do \
 	    dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	  if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi; \
-	else echo "system-deps: not root or no apt-get; install fonts-noto-cjk fonts-wqy-zenhei chromium poppler-utils yourself"; fi
+	else echo "system-deps: not root or no apt-get; install fonts-noto-cjk fonts-wqy-zenhei chromium poppler-utils postgresql yourself"; fi
 
 index: install ## build the search index over the shipped corpus (skipped when up to date)
 	$(BRAIN) index build
 
-run: install system-deps index ## install, build the index and start the service with UI on 127.0.0.1:8000
+run: install system-deps index ## install, build the index, load the demo ledger once, start the service with UI on 127.0.0.1:8000
+	$(BRAIN) cases demo          # skipped when the ledger already has cases
 	$(BRAIN) serve
 
 serve: ## start the service (assumes make install)
@@ -59,6 +60,8 @@ bench: install ## speed benchmarks (tables with baselines measured in the same r
 	$(BRAIN) bench kg
 	$(BRAIN) bench intake
 	$(BRAIN) bench api
+	$(BRAIN) bench cases
+	$(BRAIN) bench analysis --sizes 20000,1000000 --pg
 
 eval: install ## run the shipped dev sets and write HTML reports under var/reports
 	$(BRAIN) eval run retrieval --data eval/datasets/retrieval_statutes_dev.jsonl --report var/reports/retrieval-statutes
@@ -67,6 +70,8 @@ eval: install ## run the shipped dev sets and write HTML reports under var/repor
 	  $(BRAIN) eval run intake --data eval/datasets/intake_$${s}_test.jsonl --report var/reports/intake-$$s || exit 1; done
 	$(BRAIN) eval run drafting --data eval/datasets/drafting_dev.jsonl --report var/reports/drafting
 	$(BRAIN) eval run chat --data eval/datasets/chat_dev.jsonl --report var/reports/chat
+	for s in dev_b quiet_b; do \
+	  $(BRAIN) eval run analysis --data eval/datasets/analysis_$$s.jsonl --report var/reports/analysis-$$s || exit 1; done
 
 clean: ## remove built state (indices, graph data); keeps .venv
 	rm -rf var

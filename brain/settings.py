@@ -156,6 +156,52 @@ class AgreementSettings(BaseModel):
     )
 
 
+class LedgerSettings(BaseModel):
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default sqlite <state_dir>/ledger.sqlite3 (WAL); or postgresql+psycopg://",
+    )
+    data_key: SecretStr = Field(
+        default=SecretStr(DEFAULT_SECRET),
+        description="key for personal data in the ledger (AES-GCM) and its matching hashes (HMAC)",
+    )
+    timezone: str = Field(
+        default="Asia/Shanghai", description="the centre's local time: deadlines, working days"
+    )
+    places: Path = Field(default=REPO_ROOT / "configs" / "places.yaml", description="县/乡镇/村 hierarchy")
+    holidays: Path = Field(default=REPO_ROOT / "configs" / "holidays.yaml", description="holiday calendar")
+    followup_rules: Path = Field(
+        default=REPO_ROOT / "configs" / "followup_rules.yaml", description="回访 rules by risk and type"
+    )
+    early_warning_hours: float = Field(
+        default=24, ge=0, description="red/orange cases warn this long before their deadline"
+    )
+    demo: bool = Field(
+        default=False, description="`brain serve` loads the demo ledger once into an empty ledger"
+    )
+
+
+class WebhookTarget(BaseModel):
+    url: str = Field(description="where new and escalated alerts are POSTed")
+    secret: SecretStr = Field(description="HMAC-SHA256 key for the X-Brain-Signature header")
+    kinds: list[str] = Field(default_factory=list, description="alert kinds to send; empty = all")
+
+
+class AnalysisSettings(BaseModel):
+    url: str | None = Field(
+        default=None,
+        description="analysis store (SQLAlchemy URL); default sqlite <state_dir>/analysis.sqlite3",
+    )
+    follow_ledger: bool = Field(
+        default=True,
+        description="detectors run on every case the ledger registers, with their tables in the ledger's "
+        "(SQLite) database; false = the analysis' own store (analysis.url)",
+    )
+    embedder: bool = Field(default=True, description="use the retrieval embedder for paraphrase candidates")
+    webhooks: list[WebhookTarget] = Field(default_factory=list)
+    webhook_retries: int = Field(default=5, ge=0, le=20)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BRAIN_", env_nested_delimiter="__", extra="forbid")
 
@@ -170,6 +216,8 @@ class Settings(BaseSettings):
     api: APISettings = Field(default_factory=APISettings)
     intake: IntakeSettings = Field(default_factory=IntakeSettings)
     agreements: AgreementSettings = Field(default_factory=AgreementSettings)
+    ledger: LedgerSettings = Field(default_factory=LedgerSettings)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -201,6 +249,8 @@ class Settings(BaseSettings):
                 bad.append("llm.api_key")
             if self.api.auth == "open":
                 bad.append("api.auth")
+            if self.ledger.data_key.get_secret_value() == DEFAULT_SECRET:
+                bad.append("ledger.data_key")
             if bad:
                 raise ValueError(
                     f"profile '{self.profile}' is not a development profile but uses development defaults for "

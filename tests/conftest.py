@@ -7,7 +7,10 @@ import socket
 
 import pytest
 
-pytest_plugins = ["tests.support.llm_fixtures"]  # llm_server / llm_settings / llm_client
+pytest_plugins = [
+    "tests.support.llm_fixtures",  # llm_server / llm_settings / llm_client
+    "tests.ledger_fixtures",  # ledger_settings (SQLite and PostgreSQL) / make_ledger / pg_server
+]
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -172,7 +172,9 @@ def test_eval_suite_reports_metrics_unmapped_and_malformed(
     printed = json.loads(capsys.readouterr().out)
     for key in ("accuracy", "macro_f1", "coverage", "ece", "per_class", "covered_accuracy", "baselines"):
         assert key in printed
-    assert out["n"] == 2 and out["unmapped_labels"] == {"火星纠纷": 1}
+    # an unmapped label is listed and counted as an error (issue 13), never dropped
+    assert out["n"] == 3 and out["unmapped_labels"] == {"火星纠纷": 1}
+    assert out["unmapped_counted_as_errors"] == 1 and out["per_class"]["未映射:火星纠纷"]["recall"] == 0
     assert out["malformed_lines"] and "第 2 行" in out["malformed_lines"][0]
     assert out["per_class"]["劳动争议"]["support"] == 1
 

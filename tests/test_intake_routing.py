@@ -149,5 +149,5 @@ def test_graph_down_routing_unavailable_classification_works(tmp_path: Path) -> 
 
 def test_noise_route_cites_each_article_once(brain: Brain) -> None:
     """Issue 14: a route for a noise complaint cited 《噪声污染防治法》第70条 twice (its own rule and the type's)."""
-    r = brain.intake("楼上邻居天天半夜装修，噪音扰民，说了多次也不听，请社区调解。")
+    r = brain.intake(IntakeRequest(text="楼上邻居天天半夜装修，噪音扰民，说了多次也不听，请社区调解。"))
     assert_cited(r.routing)

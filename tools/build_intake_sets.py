@@ -1,6 +1,7 @@
-"""Build the intake dev sets (eval/datasets/intake_*.jsonl) and, with ``--train``, the shipped classifier
-(data/models/intake_classifier/), both from the public data in /work/shared/data (see its README for sources
-and licences) and the taxonomy in knowledge_graph/seed/dispute_types.yaml.
+"""Build the intake dev sets (eval/datasets/intake_*.jsonl) and, with ``--pool``, the weak-labelled training
+pool data/intake_train/pool.jsonl.gz, both from the public data in /work/shared/data (see its README for
+sources and licences) and the taxonomy in knowledge_graph/seed/dispute_types.yaml. The classifier is trained
+from the pool and the tune halves by ``tools/train_intake.py`` (no /work/shared needed then).
 
 Which data is used for what (never train or tune on a split that is reported):
 
@@ -8,9 +9,12 @@ Which data is used for what (never train or tune on a split that is reported):
 source                 label                                          used for
 =====================  =============================================  =====================================
 taxonomy seed          each type's description / keywords / aliases   training
-CJRC *dev* judgments   案由 (casename) -> type by name/alias;          training (+15% held out for the
-                       criminal charges by CRIME_MAP                  temperature); the *test* split is
-                                                                      only reported
+CJRC *dev* judgments   案由 (casename) -> type by name/alias;          training; the *test* split is
+                       criminal charges by CRIME_MAP; other causes    only reported (its mapping is
+                       by CJRC_PATTERNS (tools/intake_sources.py)     unchanged)
+STARD train questions  cited articles -> type (intake_sources)        training; dev (query_id % 5 == 0)
+                                                                      is never read
+泰迪杯 3-level taxonomy  (一级, 二级[, 三级]) -> type (TIPDM_GROUPS)     training
 LawBench 2-3           all divorce judgments -> 离婚纠纷               training
 LawBench 2-2           keyword weak labeller (unique winner)          training
 CAIL scm_sample        private-lending judgments -> 民间借贷纠纷        training
@@ -30,7 +34,8 @@ report only the ``*_test`` halves for a model built by this script.
 Usage::
 
     python tools/build_intake_sets.py                 # dev sets only
-    python tools/build_intake_sets.py --train         # dev sets + classifier
+    python tools/build_intake_sets.py --pool          # dev sets + the training pool
+    python tools/train_intake.py                      # the classifier, from the pool + tune halves
 """
 
 from __future__ import annotations
@@ -47,13 +52,16 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tools"))
+
+import intake_sources as extra  # noqa: E402
 
 from brain.agents.intake import classifier as clf  # noqa: E402
 from brain.agents.intake.taxonomy import SEED_DIR, TaxonomyIndex, load_taxonomy, read_seed_rows  # noqa: E402
 
 SHARED = Path("/work/shared/data")
 OUT_SETS = REPO / "eval" / "datasets"
-OUT_MODEL = REPO / "data" / "models" / "intake_classifier"
+POOL = REPO / "data" / "intake_train" / "pool.jsonl.gz"
 SEED = 20240611
 
 # Criminal charges that are the criminal end of a mediation dispute (民转刑); other charges are not disputes.
@@ -275,6 +283,18 @@ def training_pool(tax: TaxonomyIndex, kw: clf.KeywordClassifier) -> list[tuple[s
     pool: list[tuple[str, str, str]] = [(t, y, "taxonomy") for t, y in taxonomy_samples(tax)]
     for r in cjrc(tax, "dev")[0]:
         pool.append((r["text"], r["expected"]["dispute_type"], "cjrc_dev"))
+    for case in json.loads((SHARED / "cjrc/dev_ground_truth.json").read_text(encoding="utf-8"))["data"]:
+        for p in case["paragraphs"]:
+            cause = p.get("casename", "")
+            known = tax.resolve(cause) if case["domain"] == "civil" else CRIME_MAP.get(cause)
+            y = None if known else extra.cjrc_extra_label(cause)
+            if y:
+                pool.append((p["context"], y, "cjrc_dev_pattern"))
+    stard, _ = extra.stard_train(SHARED / "stard/queries.json")
+    pool.extend((q, y, "stard_train") for q, y, _ in stard)
+    pool.extend(
+        (t, y, "tipdm_taxonomy") for t, y in extra.tipdm_taxonomy(SHARED / "tipdm2020/taxonomy_3level.jsonl")
+    )
     for r in json.loads((SHARED / "lawbench/2-3.json").read_text(encoding="utf-8")):
         pool.append((r["question"].removeprefix("句子:"), "离婚纠纷", "lawbench_2-3"))
     for r in json.loads((SHARED / "lawbench/2-2.json").read_text(encoding="utf-8")):
@@ -305,82 +325,19 @@ def training_pool(tax: TaxonomyIndex, kw: clf.KeywordClassifier) -> list[tuple[s
     return pool
 
 
-def tune_rows(tax: TaxonomyIndex) -> list[tuple[str, str, str, bool]]:
-    """(text, label, source, for_calibration) from the tune halves of the shipped dev sets."""
-    out = []
-    for name, (rows, _) in reported_sets(tax).items():
-        for r in rows:
-            if is_tune(r["id"]):
-                out.append(
-                    (r["text"], r["expected"]["dispute_type"], f"{name}_tune", is_calibration(r["id"]))
-                )
-    return out
+def write_pool(tax: TaxonomyIndex, path: Path = POOL) -> dict[str, int]:
+    """The weak-labelled training pool, copied into the repo (gzip JSONL, sorted, so a rebuild is
+    byte-identical) with each example's source; ``tools/train_intake.py`` trains from it without
+    /work/shared."""
+    import gzip
 
-
-def train(tax: TaxonomyIndex, *, out: Path = OUT_MODEL, use_tune: bool = True) -> dict:
-    """Train both levels. With ``use_tune`` (the default) the tune halves join training (2/3) and alone fit
-    the temperature (1/3): they look like what the window receives (questions, hotline messages, judgment
-    excerpts), unlike most of the weak-labelled pool, on which the model was over-confident."""
     kw = clf.KeywordClassifier(tax.types)
-    pool = training_pool(tax, kw)
-    rng = random.Random(SEED)
-    rng.shuffle(pool)
-    if use_tune:
-        tuned = tune_rows(tax)
-        fit = pool + [(t, y, src) for t, y, src, cal in tuned if not cal]
-        held = [(t, y, src) for t, y, src, cal in tuned if cal]
-    else:
-        # Hold out 1/7 of the non-taxonomy samples for the temperature; taxonomy samples always train.
-        held = [p for i, p in enumerate(pool) if p[2] != "taxonomy" and i % 7 == 0]
-        held_ids = {id(p) for p in held}
-        fit = [p for p in pool if id(p) not in held_ids]
-    l1 = [tax.top(y) for _, y, _ in fit]
-    meta = {
-        "trained_by": "tools/build_intake_sets.py --train",
-        "seed": SEED,
-        "sources": dict(Counter(src for _, _, src in [*fit, *held])),
-        "class_counts": dict(Counter(l1)),
-        "n_train": len(fit),
-        "n_heldout": len(held),
-        "temperature_fitted_on": "tune halves (1/3)" if use_tune else "weak-labelled pool (1/7)",
-        "level": 1,
-    }
-    top_model = clf.train(
-        [t for t, _, _ in fit],
-        l1,
-        held_texts=[t for t, _, _ in held],
-        held_labels=[tax.top(y) for _, y, _ in held],
-        meta=meta,
-        keywords=clf.KeywordClassifier(tax.types, roll_up=True),
-    )
-    top_model.meta["abstain_threshold"] = clf.fit_threshold(
-        top_model, [t for t, _, _ in held], [tax.top(y) for _, y, _ in held]
-    )
-    top_model.save(out / "level1")
-    sub_fit = [(t, y) for t, y, _ in fit if tax.by_name[y].parent]
-    sub_held = [(t, y) for t, y, _ in held if tax.by_name[y].parent]
-    sub_meta = {
-        **meta,
-        "level": 2,
-        "class_counts": dict(Counter(y for _, y in sub_fit)),
-        "n_train": len(sub_fit),
-        "n_heldout": len(sub_held),
-    }
-    sub_model = clf.train(
-        [t for t, _ in sub_fit],
-        [y for _, y in sub_fit],
-        held_texts=[t for t, _ in sub_held],
-        held_labels=[y for _, y in sub_held],
-        meta=sub_meta,
-        keywords=kw,
-    )
-    sub_model.save(out / "level2")
-    heldout = [
-        {"id": f"heldout-{i}", "text": t, "expected": {"dispute_type": y}, "meta": {"source": s}}
-        for i, (t, y, s) in enumerate(held)
-    ]
-    write_jsonl(out / "heldout.jsonl", heldout)
-    return meta
+    rows = sorted(set(training_pool(tax, kw)), key=lambda r: (r[2], r[1], r[0]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.GzipFile(path, "wb", mtime=0) as fh:
+        for t, y, src in rows:
+            fh.write((json.dumps({"text": t, "label": y, "source": src}, ensure_ascii=False) + "\n").encode())
+    return dict(Counter(src for _, _, src in rows))
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:
@@ -392,13 +349,7 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--train", action="store_true", help="also train data/models/intake_classifier/")
-    ap.add_argument("--out", type=Path, default=OUT_MODEL, help="model directory to write")
-    ap.add_argument(
-        "--no-tune",
-        action="store_true",
-        help="train without the tune halves (the earlier, weak-label-only model)",
-    )
+    ap.add_argument("--pool", action="store_true", help="also write the training pool " + str(POOL))
     args = ap.parse_args()
     tax = load_taxonomy()
     summary = {}
@@ -413,8 +364,8 @@ def main() -> None:
             "unmapped_excluded": sum(unmapped.values()),
             "unmapped_labels": dict(unmapped.most_common()),
         }
-    if args.train:
-        summary["classifier"] = train(tax, out=args.out, use_tune=not args.no_tune)
+    if args.pool:
+        summary["pool"] = write_pool(tax)
     print(json.dumps(summary, ensure_ascii=False, indent=1))
 
 

@@ -1,10 +1,13 @@
-"""The Gradio UI for mediators and intake clerks: four tabs over one :class:`~ui.client.BrainClient`.
+"""The Gradio UI for mediators and intake clerks: five tabs over one :class:`~ui.client.BrainClient`.
 
 * 调解助手 — chat; the answer streams in, its numbered sources fill the side panel, and picking one shows the
   article or case text (``ui/tabs/chat.py``).
 * 受理分流 — paste a complaint or upload a scan (OCR) -> type, risk colour, deadline, routing and graph path
   (``ui/tabs/intake.py``).
 * 协议起草 — a short form -> 人民调解协议书 preview -> DOCX/PDF download (``ui/tabs/agreement.py``).
+* 台账 — the case ledger: filtered list (overdue in red), a case's timeline, its allowed moves as buttons
+  (``ui/tabs/ledger.py``).
+* 态势研判 — map, trend, alerts with their cases, report button (``ui/tabs/analysis.py``).
 * 评测 — the newest evaluation report under ``<state_dir>/reports`` (``ui/tabs/evaluation.py``).
 
 Rendering of results lives in ``ui/render.py``. The page loads nothing from outside hosts: analytics are off
@@ -32,7 +35,7 @@ from ui.render import (  # re-exported: callers and tests import these from ui.a
     risk_badge,
     source_label,
 )
-from ui.tabs import agreement, chat, evaluation, intake
+from ui.tabs import agreement, chat, evaluation, intake, ledger
 
 __all__ = [
     "CSS",
@@ -90,6 +93,14 @@ def build_ui(client: BrainClient) -> gr.Blocks:
                 intake.build(client)
             with gr.Tab("协议起草", id="agreement"):
                 agreement.build(client)
+            with gr.Tab("台账", id="ledger"):
+                ledger.build(client)
+            analysis = getattr(client, "analysis", None)
+            if analysis is not None:
+                from ui.tabs.analysis import build_tab
+
+                with gr.Tab("态势研判", id="analysis"):
+                    build_tab(analysis)
             with gr.Tab("评测", id="eval"):
                 evaluation.build(client, demo)
     return demo

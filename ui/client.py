@@ -41,6 +41,15 @@ class BrainClient(Protocol):
         """The newest evaluation report: ``{"path", "name", "json" | "html"}``; None when none exists."""
         ...
 
+    # the case ledger (台账): the same shapes as GET/POST /v1/cases…
+    def list_cases(self, params: dict[str, Any]) -> dict[str, Any]: ...
+
+    def get_case(self, case_id: int) -> dict[str, Any]: ...
+
+    def case_event(self, case_id: int, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def list_alerts(self, params: dict[str, Any]) -> dict[str, Any]: ...
+
 
 class UIError(Exception):
     """A failed call, with the service's Chinese message; the UI shows it instead of a stack trace."""
@@ -100,6 +109,9 @@ class HttpClient:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout_s)
         self.reports_dir = reports_dir or Path("var/reports")
+        from ui.tabs.analysis import HttpAnalysisClient
+
+        self.analysis = HttpAnalysisClient(self._http)  # the 态势研判 tab
 
     @staticmethod
     def _check(resp: Any) -> Any:
@@ -158,3 +170,15 @@ class HttpClient:
 
     def latest_report(self) -> dict[str, Any] | None:
         return newest_report(self.reports_dir)
+
+    def list_cases(self, params: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._check(self._http.get("/v1/cases", params=params)).json())
+
+    def get_case(self, case_id: int) -> dict[str, Any]:
+        return dict(self._check(self._http.get(f"/v1/cases/{int(case_id)}")).json())
+
+    def case_event(self, case_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._check(self._http.post(f"/v1/cases/{int(case_id)}/events", json=body)).json())
+
+    def list_alerts(self, params: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._check(self._http.get("/v1/alerts", params=params)).json())

@@ -27,6 +27,7 @@ class Problem(BaseModel):
     instance: str | None = None
     request_id: str | None = None
     errors: list[dict[str, Any]] | None = None
+    details: dict[str, Any] | None = None
 
 
 def problem_response(
@@ -36,6 +37,7 @@ def problem_response(
     detail: str,
     errors: list[dict[str, Any]] | None = None,
     type_: str = "about:blank",
+    details: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body = Problem(
         type=type_,
@@ -45,6 +47,7 @@ def problem_response(
         instance=str(request.url.path),
         request_id=getattr(request.state, "request_id", None),
         errors=errors,
+        details=details or None,
     )
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
@@ -58,7 +61,12 @@ def install(app: FastAPI) -> None:
     async def _brain_error(request: Request, exc: BrainError) -> JSONResponse:
         detail = str(exc)
         return problem_response(
-            request, exc.http_status, exc.code, detail, type_=f"https://fengqiao.example/problems/{exc.code}"
+            request,
+            exc.http_status,
+            exc.code,
+            detail,
+            type_=f"https://fengqiao.example/problems/{exc.code}",
+            details=exc.details if exc.http_status == 409 else None,  # e.g. the allowed moves of a case
         )
 
     @app.exception_handler(RequestValidationError)

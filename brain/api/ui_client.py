@@ -16,6 +16,7 @@ from brain.agents.intake.schema import IntakeRequest
 from brain.agreements.models import AgreementExportRequest, AgreementRequest
 from brain.agreements.service import agreement_of, coerce
 from brain.errors import BrainError
+from brain.ledger.schema import AlertQuery, CaseEventRequest, CaseGet, CaseQuery
 from brain.requests import DocumentRequest, OcrRequest
 from brain.service import Brain
 from ui.client import UIError, newest_report
@@ -31,6 +32,9 @@ def _plain(obj: BaseModel) -> dict[str, Any]:
 class FacadeClient:
     def __init__(self, brain: Brain) -> None:
         self.brain = brain
+        from brain.api.analysis_ui import AnalysisFacadeClient
+
+        self.analysis = AnalysisFacadeClient(brain)  # the 态势研判 tab (ui/tabs/analysis.py)
 
     @staticmethod
     def _call(fn: Callable[[], T]) -> T:
@@ -78,6 +82,28 @@ class FacadeClient:
 
     def latest_report(self) -> dict[str, Any] | None:
         return newest_report(Path(self.brain.settings.state_dir) / "reports")
+
+    # the case ledger (台账)
+    def _valid(self, model: type[M], payload: dict[str, Any]) -> M:
+        try:
+            return model.model_validate(payload)
+        except ValueError as e:
+            raise UIError(f"输入有误：{e}") from e
+
+    def list_cases(self, params: dict[str, Any]) -> dict[str, Any]:
+        q = self._valid(CaseQuery, params)
+        return _plain(self._call(lambda: self.brain.list_cases(q)))
+
+    def get_case(self, case_id: int) -> dict[str, Any]:
+        return _plain(self._call(lambda: self.brain.get_case(CaseGet(case_id=case_id))))
+
+    def case_event(self, case_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        req = self._valid(CaseEventRequest, {**body, "case_id": case_id})
+        return _plain(self._call(lambda: self.brain.case_event(req)))
+
+    def list_alerts(self, params: dict[str, Any]) -> dict[str, Any]:
+        q = self._valid(AlertQuery, params)
+        return _plain(self._call(lambda: self.brain.list_alerts(q)))
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -50,10 +50,10 @@ def intake(
     with brain_session(profile) as brain:  # closing stops an embedded graph server this run started
         rows = run(brain, n=n)
     table = Table(title="intake latency per complaint (ms, in-process)")
-    for col in ("path", "p50", "p99", "n"):
+    for col in ("path", "p50", "p99", "CPU p50", "n"):
         table.add_column(col, justify="left" if col == "path" else "right")
     for name, r in rows.items():
-        table.add_row(name, f"{r['p50']:.2f}", f"{r['p99']:.2f}", str(int(r["n"])))
+        table.add_row(name, f"{r['p50']:.2f}", f"{r['p99']:.2f}", f"{r['cpu_p50']:.2f}", str(int(r["n"])))
     Console().print(table)
 
 
@@ -123,3 +123,90 @@ def api(
         log=lambda m: typer.echo(m, err=True),
     )
     typer.echo(format_table(results, clients, workers))
+
+
+@app.command("analysis")
+def analysis(
+    sizes: str = typer.Option("20000,1000000", "--sizes", help="合成台账规模，逗号分隔"),
+    pg_url: str = typer.Option(None, "--pg-url", help="同时在该 PostgreSQL 上测量（会清空研判表）"),
+    pg: bool = typer.Option(False, "--pg", help="同时在一个临时 PostgreSQL（Debian postgresql 包）上测量"),
+    profile: str = typer.Option(None, "--profile", help="配置档案"),
+) -> None:
+    """态势研判：县·月报告耗时与新案件增量检测 p50，在 2 万与 100 万件合成台账上；SELECT 1 与逐行计数为同场基线。"""
+    from brain.settings import load_settings
+    from eval.bench_analysis import format_table, run
+
+    try:
+        ns = [int(x.replace("_", "")) for x in sizes.split(",") if x.strip()]
+    except ValueError:
+        raise typer.BadParameter("--sizes 应为逗号分隔的正整数，如 20000,1000000") from None
+    server = None
+    if pg and not pg_url:
+        from brain.ledger.pgtemp import start_temp_server
+
+        server = start_temp_server()
+        pg_url = server.url(server.create_db()).replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        results = run(ns, load_settings(profile), pg_url, log=lambda m: typer.echo(m, err=True))
+    finally:
+        if server is not None:
+            server.cleanup()
+    typer.echo(format_table(results))
+
+
+@app.command("cases")
+def cases(
+    n_cases: int = typer.Option(
+        1_000_000, "--cases", min=1000, help="list benchmark table size (bulk insert)"
+    ),
+    register_n: int = typer.Option(200, "--register", min=10, help="registrations to time"),
+    import_rows: int = typer.Option(20_000, "--import-rows", min=100),
+    workers: int = typer.Option(1, "--workers", min=1, max=32, help="import worker processes"),
+    pg: bool = typer.Option(True, "--pg/--no-pg", help="also PostgreSQL (a temp server, or --pg-url)"),
+    pg_url: str | None = typer.Option(None, "--pg-url", help="postgresql+psycopg://… of an empty database"),
+    graph: bool = typer.Option(False, "--graph/--no-graph", help="intake with the graph as configured"),
+    profile: str = typer.Option(None, "--profile", help="配置档案"),
+) -> None:
+    """台账性能：登记（含研判）、百万级筛选列表、导入速度；SQLite 与 PostgreSQL 各自以 SELECT 1 为基线。"""
+    import tempfile
+
+    from brain.agents.intake.schema import IntakeRequest, IntakeResult
+    from brain.ledger.bench import format_table, run_backend
+    from brain.ledger.pgtemp import start_temp_server
+    from brain.service import Brain
+    from brain.settings import load_settings
+
+    base = load_settings(profile)
+    over: dict[str, object] = {} if graph else {"graph": {"uri": "bolt://127.0.0.1:9", "retry_s": 3600}}
+    brain = Brain(load_settings(profile, **over))
+    intake = brain.intake_service.warm()
+
+    def run_intake(text: str, source: str | None, level: str) -> IntakeResult:
+        return intake.run(IntakeRequest(text=text, source=source, level=level, precedents=False))
+
+    rows = []
+    server = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-ledger-") as d:
+            targets = [("sqlite (WAL)", f"sqlite:///{d}/ledger.sqlite3")]
+            if pg:
+                if pg_url is None:
+                    server = start_temp_server(durable=True)
+                    pg_url = server.url(server.create_db())
+                targets.append(("postgresql", pg_url))
+            for name, url in targets:
+                settings = base.model_copy(update={"ledger": base.ledger.model_copy(update={"url": url})})
+                typer.echo(f"running {name} …", err=True)
+                rows.append(
+                    run_backend(
+                        name, settings, run_intake, cases=n_cases, register_n=register_n,
+                        import_rows=import_rows, workers=workers,
+                    )
+                )  # fmt: skip
+    finally:
+        brain.close()
+        if server is not None:
+            server.cleanup()
+    typer.echo(format_table(rows, n_cases))
+    typer.echo(f"intake: {'graph as configured' if graph else 'graph unreachable (seed deadline rules)'}; "
+               f"import workers: {workers}")  # fmt: skip

@@ -18,7 +18,7 @@ from brain.cli._common import ProfileOption, brain_session, console, fail, make_
 
 app = typer.Typer(no_args_is_help=True)
 
-SUITES = ("retrieval", "intake", "drafting", "chat", "risk")
+SUITES = ("retrieval", "intake", "drafting", "chat", "risk", "analysis")
 
 
 @app.command("run")
@@ -34,10 +34,19 @@ def run(
         None, "--url", help="评测一个运行中的服务（如 http://127.0.0.1:8000），而非进程内"
     ),
     api_key: str = typer.Option(None, "--api-key", envvar="BRAIN_API_KEY", help="服务的 API 密钥"),
+    label_map: Path = typer.Option(
+        None,
+        "--label-map",
+        exists=True,
+        dir_okay=False,
+        help="仅 intake：YAML 标签映射（自有标签 → 一个或多个分类体系类型）",
+    ),
 ) -> None:
     """运行一个评测套件并打印指标；给出 --report 时写出 report.html 与 report.json。"""
     if suite not in SUITES:
         fail(f"未知评测套件 '{suite}'，可选：{', '.join(SUITES)}", code=2)
+    if label_map is not None and suite != "intake":
+        fail("--label-map 只用于 intake 评测套件", code=2)
     try:
         module = importlib.import_module(f"eval.{suite}")
     except ModuleNotFoundError:
@@ -53,7 +62,10 @@ def run(
         # Not started up front: each part (index, graph, chat store) starts on first use, so a drafting run
         # does not wait for the graph server it never asks.
         try:
-            result = module.run_suite(target, data, as_json=as_json, report=report)
+            if label_map is not None:
+                result = module.run_suite(target, data, as_json=as_json, report=report, label_map=label_map)
+            else:
+                result = module.run_suite(target, data, as_json=as_json, report=report)
         finally:
             target.close()
     if report is not None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from brain.cli._common import ProfileOption, console, print_json, reported_errors
-from brain.security import ROLES, open_key_store
+from brain.security import ROLES, key_store_path, open_key_store
+from brain.security.areas import KeyAreas
 from brain.settings import load_settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -15,11 +16,17 @@ app = typer.Typer(no_args_is_help=True)
 def create(
     role: str = typer.Option(..., "--role", help=f"角色：{' / '.join(ROLES)}"),
     name: str = typer.Option(..., "--name", help="用途说明，例如 受理窗口1、案件系统"),
+    area: str | None = typer.Option(
+        None, "--area", help="辖区：只能看本辖区台账，如 青石镇 或 青石镇/龙潭村"
+    ),
     profile: str | None = ProfileOption,
 ) -> None:
     """创建密钥；密钥只显示这一次，服务端只保存其哈希。"""
     with reported_errors():
-        info, key = open_key_store(load_settings(profile)).create(role, name)
+        settings = load_settings(profile)
+        info, key = open_key_store(settings).create(role, name)
+        if area:
+            KeyAreas(key_store_path(settings)).set(info.key_id, area)
     console.print(
         f"已创建密钥 {info.key_id}（角色 {info.role}，{info.name}）。请立即妥善保存，之后无法再次查看："
     )
@@ -30,7 +37,9 @@ def create(
 def list_keys(profile: str | None = ProfileOption) -> None:
     """列出密钥（不含密钥本身）。"""
     with reported_errors():
-        keys = open_key_store(load_settings(profile)).list()
+        settings = load_settings(profile)
+        keys = open_key_store(settings).list()
+        areas = KeyAreas(key_store_path(settings)).all()
     print_json(
         [
             {
@@ -39,6 +48,7 @@ def list_keys(profile: str | None = ProfileOption) -> None:
                 "role": k.role,
                 "created_at": k.created_at,
                 "revoked_at": k.revoked_at,
+                "area": areas.get(k.key_id),
             }
             for k in keys
         ]

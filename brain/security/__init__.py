@@ -30,17 +30,17 @@ from brain.errors import InputError, NotFoundError
 from brain.settings import Settings
 
 ROLES = ("clerk", "mediator", "evaluator", "system", "admin")
-SCOPES = ("search", "intake", "graph", "agreements", "chat", "tools", "eval", "admin")
+SCOPES = ("search", "intake", "graph", "agreements", "chat", "tools", "eval", "cases", "analysis", "admin")
 
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     # 受理窗口: register, classify, route; look things up
-    "clerk": frozenset({"search", "intake", "graph", "tools"}),
+    "clerk": frozenset({"search", "intake", "graph", "tools", "cases", "analysis"}),
     # 调解员: everything about their cases, including drafting agreements and the assistant
-    "mediator": frozenset({"search", "intake", "graph", "agreements", "chat", "tools"}),
+    "mediator": frozenset({"search", "intake", "graph", "agreements", "chat", "tools", "cases", "analysis"}),
     # 评测: read-only capabilities and evaluation, never drafting or chat over live cases
     "evaluator": frozenset({"search", "intake", "graph", "eval", "tools"}),
     # the case-workflow system calls every capability as a tool
-    "system": frozenset({"search", "intake", "graph", "agreements", "chat", "tools"}),
+    "system": frozenset({"search", "intake", "graph", "agreements", "chat", "tools", "cases", "analysis"}),
     "admin": frozenset(SCOPES),
 }
 
@@ -58,6 +58,11 @@ ROUTE_SCOPES: tuple[tuple[str, str], ...] = (
     ("/v1/chat", "chat"),
     ("/v1/tools", "tools"),
     ("/v1/eval", "eval"),
+    ("/v1/cases", "cases"),  # the case ledger; an area-scoped key sees only its area (brain.security.areas)
+    ("/v1/alerts", "cases"),
+    ("/v1/followups", "cases"),
+    ("/v1/analysis", "analysis"),  # 态势研判: detectors, hot spots, letters
+    ("/v1/reports", "analysis"),
     ("/v1/admin", "admin"),
 )
 DEFAULT_SCOPE = "admin"

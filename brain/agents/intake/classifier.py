@@ -14,37 +14,19 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from brain.agents.intake.features import char_ngrams
+from brain.agents.intake.features import terms as text_terms
 from brain.agents.intake.schema import TaxonomyType
 from brain.errors import ConfigError
-
-NGRAM_RANGE = (1, 3)
-MAX_CHARS = 600  # long judgments: the first paragraphs name the dispute; the rest is procedure
-_NOISE_RE = re.compile(
-    r"[\s\d０-９a-zA-Zａ-ｚＡ-Ｚ×xX*#@/\\\-_.,，。:：;；!！?？、（）()“”\"'‘’【】\[\]<>《》]+"
-)
-
-
-def normalize(text: str) -> str:
-    """Keep only the Chinese characters that carry the topic; digits, Latin and punctuation become one gap."""
-    return _NOISE_RE.sub(" ", text[:MAX_CHARS]).strip()
-
-
-def char_ngrams(text: str) -> Counter[str]:
-    grams: Counter[str] = Counter()
-    for piece in normalize(text).split():
-        for n in range(NGRAM_RANGE[0], NGRAM_RANGE[1] + 1):
-            for i in range(len(piece) - n + 1):
-                grams[piece[i : i + n]] += 1
-    return grams
 
 
 @dataclass
@@ -54,28 +36,30 @@ class Featurizer:
 
     vocab: dict[str, int]
     idf: np.ndarray
+    scheme: str = "char"  # see brain.agents.intake.features
 
     @classmethod
-    def fit(cls, texts: Sequence[str], max_features: int = 60_000, min_df: int = 2) -> Featurizer:
+    def fit(
+        cls, texts: Sequence[str], max_features: int = 60_000, min_df: int = 2, scheme: str = "char"
+    ) -> Featurizer:
         df: Counter[str] = Counter()
         for t in texts:
-            df.update(char_ngrams(t).keys())
+            df.update(text_terms(t, scheme).keys())
         kept = [g for g, c in df.most_common() if c >= min_df][:max_features]
         vocab = {g: i for i, g in enumerate(sorted(kept))}
         n = len(texts)
         idf = np.array([math.log((1 + n) / (1 + df[g])) + 1 for g in sorted(kept)], dtype=np.float32)
-        return cls(vocab=vocab, idf=idf)
+        return cls(vocab=vocab, idf=idf, scheme=scheme)
 
     def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(indices, values) of the sparse feature vector."""
-        idx, val = [], []
-        for g, c in char_ngrams(text).items():
-            j = self.vocab.get(g)
-            if j is not None:
-                idx.append(j)
-                val.append((1 + math.log(c)) * float(self.idf[j]))
-        ind = np.array(idx, dtype=np.int64)
-        v = np.array(val, dtype=np.float32)
+        grams = text_terms(text, self.scheme)
+        get = self.vocab.get
+        j = np.fromiter((get(g, -1) for g in grams), dtype=np.int64, count=len(grams))
+        c = np.fromiter(grams.values(), dtype=np.float32, count=len(grams))
+        keep = j >= 0
+        ind = j[keep]
+        v = ((1 + np.log(c[keep])) * self.idf[ind]).astype(np.float32)
         norm = float(np.linalg.norm(v))
         return ind, (v / norm if norm > 0 else v)
 
@@ -103,6 +87,21 @@ def softmax(z: np.ndarray) -> np.ndarray:
 @dataclass
 class Prediction:
     probabilities: dict[str, float]  # every class, sums to 1
+
+    def top(self, k: int = 3) -> list[tuple[str, float]]:
+        return sorted(self.probabilities.items(), key=lambda kv: -kv[1])[:k]
+
+
+@dataclass
+class Scores:
+    """What one text gets from a model: calibrated probabilities, and how much of what the model learnt from
+    its training data the text carries: ``strength`` = the largest class-specific logit, max_k (z_k - b_k),
+    i.e. the evidence for the best class before the intercepts (an energy-style out-of-distribution score:
+    a text sharing no vocabulary with the training data scores ~0 whatever its top probability)."""
+
+    probabilities: dict[str, float]
+    strength: float
+    evidence: int
 
     def top(self, k: int = 3) -> list[tuple[str, float]]:
         return sorted(self.probabilities.items(), key=lambda kv: -kv[1])[:k]
@@ -137,41 +136,67 @@ class TfidfClassifier:
         self.intercept = intercept.astype(np.float32)
         self.temperature = temperature
         self.meta = meta
+        # T(x) = temperature * (length / 100) ** slope: a 30-character question and a 600-character judgment
+        # carry very different amounts of evidence, and one temperature cannot fit both (see fit_temperature).
+        self.length_slope = float(meta.get("temperature_length_slope", 0.0))
+
+    def temperature_for(self, text: str) -> float:
+        if not self.length_slope:
+            return self.temperature
+        return self.temperature * (min(max(len(text), 10), 2000) / 100) ** self.length_slope
 
     def keyword_vector(self, text: str) -> np.ndarray:
         return keyword_features(self.keywords, self.kw_classes, text)
 
-    def logits(self, text: str) -> np.ndarray:
-        ind, v = self.featurizer.transform_one(text)
+    def _logits_from(self, text: str, ind: np.ndarray, v: np.ndarray) -> np.ndarray:
         z: np.ndarray = self.intercept + (v[:, None] * self.coef_t[ind]).sum(axis=0)
         if self.kw_classes:
             z = z + self.keyword_vector(text) @ self.coef_kw
         return z
+
+    def logits(self, text: str) -> np.ndarray:
+        ind, v = self.featurizer.transform_one(text)
+        return self._logits_from(text, ind, v)
 
     def evidence(self, text: str) -> int:
         """How many distinct known n-grams of two or more characters the text contains."""
         return sum(1 for g in char_ngrams(text) if len(g) > 1 and g in self.featurizer.vocab)
 
     def predict(self, text: str) -> Prediction:
-        p = softmax(self.logits(text) / self.temperature)
+        p = softmax(self.logits(text) / self.temperature_for(text))
         return Prediction({c: float(x) for c, x in zip(self.classes, p, strict=True)})
+
+    def scores(self, text: str) -> Scores:
+        """The one call the service needs: probabilities, evidence strength, known n-grams."""
+        ind, v = self.featurizer.transform_one(text)
+        z = self._logits_from(text, ind, v)
+        p = softmax(z / self.temperature_for(text))
+        strength = float((z - self.intercept).max())
+        return Scores(
+            {c: float(x) for c, x in zip(self.classes, p, strict=True)}, strength, self.evidence(text)
+        )
 
     # ------------------------------------------------------------------ persistence (JSON + .npy, no pickle)
     def save(self, model_dir: Path) -> None:
         model_dir.mkdir(parents=True, exist_ok=True)
-        terms = sorted(self.featurizer.vocab, key=self.featurizer.vocab.__getitem__)
-        (model_dir / "vocab.json").write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
+        vocab = sorted(self.featurizer.vocab, key=self.featurizer.vocab.__getitem__)
+        (model_dir / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
         np.save(model_dir / "idf.npy", self.featurizer.idf.astype(np.float32))
         coef = np.hstack([self.coef_t.T, self.coef_kw.T]) if self.kw_classes else self.coef_t.T
         np.save(model_dir / "coef.npy", coef.astype(np.float16))
         np.save(model_dir / "intercept.npy", self.intercept)
-        meta = {**self.meta, "classes": self.classes, "temperature": self.temperature}
+        meta = {
+            **self.meta,
+            "classes": self.classes,
+            "temperature": self.temperature,
+            "features": self.featurizer.scheme,
+        }
         (model_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
 
     @classmethod
     def load(cls, model_dir: Path, keywords: KeywordClassifier) -> TfidfClassifier:
         try:
-            terms = json.loads((model_dir / "vocab.json").read_text(encoding="utf-8"))
+            vocab = json.loads((model_dir / "vocab.json").read_text(encoding="utf-8"))
             meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
             idf = np.load(model_dir / "idf.npy")
             coef = np.load(model_dir / "coef.npy").astype(np.float32)
@@ -180,10 +205,19 @@ class TfidfClassifier:
             raise ConfigError(
                 "纠纷分类模型缺失或已损坏",
                 where=str(model_dir),
-                hint="运行 python tools/build_intake_sets.py --train 重新生成",
+                hint="运行 python tools/train_intake.py 重新生成",
             ) from e
-        feat = Featurizer(vocab={t: i for i, t in enumerate(terms)}, idf=idf)
-        return cls(feat, list(meta["classes"]), coef, intercept, float(meta["temperature"]), meta, keywords)
+        scheme = str(meta.get("features", "char"))
+        feat = Featurizer(vocab={t: i for i, t in enumerate(vocab)}, idf=idf, scheme=scheme)
+        return cls(
+            feat,
+            list(meta["classes"]),
+            coef,
+            intercept,
+            float(meta["temperature"]),
+            meta,
+            keywords,
+        )
 
 
 def keyword_features(keywords: KeywordClassifier, kw_classes: Sequence[str], text: str) -> np.ndarray:
@@ -202,18 +236,26 @@ def train(
     c: float = 4.0,
     max_features: int = 40_000,
     meta: dict[str, Any] | None = None,
+    scheme: str = "char",
+    sample_weight: Sequence[float] | None = None,
+    length_temperature: bool = False,
+    held_groups: Sequence[str] | None = None,
 ) -> TfidfClassifier:
     """Fit the featuriser and a class-balanced logistic regression on ``texts``; fit the temperature on the
-    held-out part (never on a set that is reported)."""
+    held-out part (never on a set that is reported). ``sample_weight`` multiplies the class balancing (weak
+    sources count less than hand-labelled ones)."""
     from scipy.sparse import csr_matrix, hstack
     from sklearn.linear_model import LogisticRegression
 
-    feat = Featurizer.fit(texts, max_features=max_features)
+    feat = Featurizer.fit(texts, max_features=max_features, scheme=scheme)
     kw_classes = sorted(set(labels))
     kw = csr_matrix(np.stack([keyword_features(keywords, kw_classes, t) for t in texts]))
     x = hstack([feat.transform(texts), kw]).tocsr()
-    lr = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-    lr.fit(x, list(labels))
+    counts = Counter(labels)
+    balance = np.array([len(labels) / (len(counts) * counts[y]) for y in labels])
+    w = balance * (np.asarray(sample_weight, dtype=float) if sample_weight is not None else 1.0)
+    lr = LogisticRegression(C=c, max_iter=3000)
+    lr.fit(x, list(labels), sample_weight=w)
     classes = [str(k) for k in lr.classes_]
     model = TfidfClassifier(
         feat,
@@ -224,24 +266,47 @@ def train(
         {**(meta or {}), "keyword_features": kw_classes},
         keywords,
     )
-    model.temperature = fit_temperature(model, held_texts, held_labels)
+    slopes = [float(x) for x in np.linspace(-0.6, 0.6, 25)] if length_temperature else [0.0]
+    model.temperature, model.length_slope = fit_temperature(
+        model, held_texts, held_labels, slopes=slopes, groups=held_groups
+    )
+    model.meta["temperature_length_slope"] = model.length_slope
     return model
 
 
-def fit_temperature(model: TfidfClassifier, texts: Sequence[str], labels: Sequence[str]) -> float:
-    """Temperature minimising held-out negative log-likelihood (grid search: one parameter, no optimiser)."""
+def fit_temperature(
+    model: TfidfClassifier,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    slopes: Sequence[float] = (0.0,),
+    groups: Sequence[str] | None = None,
+) -> tuple[float, float]:
+    """(temperature, length slope) minimising held-out negative log-likelihood, T(x) = T0 * (len/100)^slope
+    (grid search over two parameters, no optimiser). With held-out text of mixed lengths (questions, hotline
+    messages, judgment excerpts) the slope lets short texts be less confident than long ones. ``groups``
+    (the source of each held-out text) gives every source the same total weight, so the largest source
+    does not set the temperature for the others."""
     idx = {c: i for i, c in enumerate(model.classes)}
-    pairs = [(model.logits(t), idx[y]) for t, y in zip(texts, labels, strict=True) if y in idx]
-    if not pairs:
-        return 1.0
-    z = np.stack([p[0] for p in pairs])
-    y = np.array([p[1] for p in pairs])
-    best, best_nll = 1.0, float("inf")
-    for temp in np.exp(np.linspace(math.log(0.2), math.log(5.0), 60)):
-        p = softmax(z / temp)
-        nll = float(-np.log(p[np.arange(len(y)), y] + 1e-12).mean())
-        if nll < best_nll:
-            best, best_nll = float(temp), nll
+    group = list(groups) if groups is not None else ["all"] * len(texts)
+    rows = [
+        (model.logits(t), idx[y], len(t), g) for t, y, g in zip(texts, labels, group, strict=True) if y in idx
+    ]
+    if not rows:
+        return 1.0, 0.0
+    z = np.stack([r[0] for r in rows])
+    y = np.array([r[1] for r in rows])
+    sizes = Counter(r[3] for r in rows)
+    w = np.array([1.0 / sizes[r[3]] for r in rows])
+    w /= w.sum()
+    scale = (np.clip(np.array([r[2] for r in rows], dtype=float), 10, 2000) / 100)[:, None]
+    best, best_nll = (1.0, 0.0), float("inf")
+    for slope in slopes:
+        for temp in np.exp(np.linspace(math.log(0.2), math.log(5.0), 60)):
+            p = softmax(z / (temp * scale**slope))
+            nll = float((w * -np.log(p[np.arange(len(y)), y] + 1e-12)).sum())
+            if nll < best_nll - 1e-9:
+                best, best_nll = (float(temp), round(float(slope), 3)), nll
     return best
 
 
@@ -286,10 +351,15 @@ class KeywordClassifier:
             k: sorted((x for x in v if len(x) >= 2), key=len, reverse=True) for k, v in collected.items()
         }
 
+        self.universe = frozenset(k for v in self.terms.values() for k in v)
+
     def matches(self, text: str) -> dict[str, list[str]]:
+        present = _present_terms(self.universe, text)
         out: dict[str, list[str]] = {}
+        if not present:
+            return out
         for name, terms in self.terms.items():
-            hit = [k for k in terms if k in text]
+            hit = [k for k in terms if k in present]
             if hit:
                 out[name] = hit
         return out
@@ -302,3 +372,10 @@ class KeywordClassifier:
         if not s:
             return None
         return max(s.items(), key=lambda kv: kv[1])[0]
+
+
+@lru_cache(maxsize=64)
+def _present_terms(universe: frozenset[str], text: str) -> frozenset[str]:
+    """The taxonomy terms occurring in ``text``: one substring search per term, shared by the per-type and
+    the rolled-up keyword classifiers (same terms, grouped differently) and by every step of one intake."""
+    return frozenset(k for k in universe if k in text)

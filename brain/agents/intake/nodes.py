@@ -30,11 +30,17 @@ def classify(state: IntakeState, runtime: Runtime[IntakeContext]) -> dict[str, A
     ctx = runtime.context
     det = steps.classify_deterministic(ctx.models, state["redacted"])
     if state["mode"] != "llm":
-        return {"classification": det, "mode_used": "deterministic"}
+        return {"classification": det, "mode_used": "deterministic", "warnings": list(det.warnings)}
     llm_cls, llm_risk, warning = steps.classify_llm(ctx.models, ctx.llm, state["redacted"], det)
     if llm_cls is None:
-        return {"classification": det, "mode_used": "fallback", "warnings": [warning] if warning else []}
-    return {"classification": llm_cls, "mode_used": "llm", "llm_risk": llm_risk}
+        warnings = [*det.warnings, *([warning] if warning else [])]
+        return {"classification": det, "mode_used": "fallback", "warnings": warnings}
+    return {
+        "classification": llm_cls,
+        "mode_used": "llm",
+        "llm_risk": llm_risk,
+        "warnings": list(det.warnings),
+    }
 
 
 def assess_risk(state: IntakeState, runtime: Runtime[IntakeContext]) -> dict[str, Any]:

@@ -39,6 +39,10 @@ class Classification(BaseModel):
     candidates: list[Candidate] = Field(default_factory=list, description="前三个候选类型及概率")
     matched_keywords: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="需要受理人员注意的情况，如投诉内容中含有对系统下达的指令（已忽略）",
+    )
 
 
 class RiskSignal(BaseModel):

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 from brain.agents.intake import extract as extract_mod
 from brain.agents.intake import risk as risk_mod
 from brain.agents.intake.classifier import KeywordClassifier, TfidfClassifier
+from brain.agents.intake.decide import TypeDecider
+from brain.agents.intake.guard import strip_instructions
 from brain.agents.intake.schema import (
     ABSTAIN_LABEL,
-    Candidate,
     Classification,
     Facts,
     Precedent,
@@ -35,33 +36,37 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SUBTYPE_MIN = 0.5  # a sub-type is named only when the sub-type model is this sure within the parent
-DEFAULT_THRESHOLD = 0.35  # for a model trained without a tuned threshold
-MIN_EVIDENCE = 4  # known multi-character n-grams below which a text is treated as carrying no content
-
 
 @dataclass(frozen=True)
 class IntakeModels:
-    """What intake loads once: the taxonomy, the risk rules, the keyword baseline and the two classifiers."""
+    """What intake loads once: the taxonomy, the risk rules, and the type decision (keyword rules and the
+    two classifiers inside :class:`~brain.agents.intake.decide.TypeDecider`)."""
 
     tax: TaxonomyIndex
     rules: tuple[SignalRule, ...]
-    keywords: KeywordClassifier
-    top: TfidfClassifier
-    sub: TfidfClassifier
-    threshold: float
+    decider: TypeDecider
 
     @classmethod
     def load(cls, model_dir: Path, seed_dir: Path, threshold: float | None) -> IntakeModels:
         tax = load_taxonomy(seed_dir)
-        keywords = KeywordClassifier(tax.types)
-        top = TfidfClassifier.load(model_dir / "level1", KeywordClassifier(tax.types, roll_up=True))
-        sub = TfidfClassifier.load(model_dir / "level2", keywords)
         # the abstention threshold: the setting when given, else the one tuned with the shipped model
-        tuned = float(top.meta.get("abstain_threshold", DEFAULT_THRESHOLD))
-        return cls(
-            tax, load_risk_rules(seed_dir), keywords, top, sub, threshold if threshold is not None else tuned
-        )
+        return cls(tax, load_risk_rules(seed_dir), TypeDecider.load(model_dir, tax, threshold=threshold))
+
+    @property
+    def keywords(self) -> KeywordClassifier:
+        return self.decider.keywords
+
+    @property
+    def top(self) -> TfidfClassifier:
+        return self.decider.top
+
+    @property
+    def sub(self) -> TfidfClassifier:
+        return self.decider.sub
+
+    @property
+    def threshold(self) -> float:
+        return self.decider.threshold
 
     def resolve(self, dispute_type: str) -> str:
         name = self.tax.resolve(dispute_type)
@@ -75,55 +80,18 @@ class IntakeModels:
 
 
 def classify_deterministic(m: IntakeModels, text: str) -> Classification:
-    pred = m.top.predict(text)
-    (label, p), *_ = pred.top(1)
-    threshold = m.threshold
-    matched = m.keywords.matches(text)
-    kw_terms = [k for name, ks in matched.items() if m.tax.top(name) == label for k in ks][:8]
-    reasons = [f"字符 n-gram 分类器（温度校准）：{label} 概率 {p:.2f}"]
-    if kw_terms:
-        reasons.append(f"命中分类体系关键词：{'、'.join(kw_terms)}")
-    candidates = [Candidate(dispute_type=c, probability=round(q, 4)) for c, q in pred.top(3)]
-    evidence = m.top.evidence(text)
-    if evidence < MIN_EVIDENCE and not matched:
-        reasons.append("文本中几乎没有可识别的纠纷描述（已知词片段不足），不作猜测")
-        p = min(p, threshold / 2)
-    if p < threshold:
-        reasons.append(f"最高概率 {p:.2f} 低于阈值 {threshold:.2f}，不作猜测")
-        return Classification(
-            label=ABSTAIN_LABEL,
-            dispute_type=None,
-            confidence=round(p, 4),
-            abstained=True,
-            candidates=candidates,
-            matched_keywords=kw_terms,
-            reasons=reasons,
-        )
-    sub = sub_type(m, text, label)
-    if sub:
-        reasons.append(f"子类型：{sub}")
-    return Classification(
-        label=label,
-        dispute_type=label,
-        sub_type=sub,
-        confidence=round(p, 4),
-        abstained=False,
-        candidates=candidates,
-        matched_keywords=kw_terms,
-        reasons=reasons,
-    )
+    return m.decider.classify(text)
 
 
 def sub_type(m: IntakeModels, text: str, parent: str) -> str | None:
-    children = set(m.tax.children(parent))
-    if not children:
-        return None
-    probs = {c: q for c, q in m.sub.predict(text).probabilities.items() if c in children}
-    total = sum(probs.values())
-    if not total:
-        return None
-    best, q = max(probs.items(), key=lambda kv: kv[1])
-    return best if q / total >= SUBTYPE_MIN else None
+    return m.decider.sub_type(text, parent)
+
+
+def _hint(det: Classification) -> str:
+    """The deterministic result as a hint for the model: top candidates with their probabilities."""
+    ranked = "、".join(f"{c.dispute_type}（{c.probability:.2f}）" for c in det.candidates)
+    verdict = "规则分类器未作判断（需人工研判）" if det.abstained else f"规则分类器判为 {det.label}"
+    return f"{verdict}；候选：{ranked or '无'}"
 
 
 def classify_llm(
@@ -147,7 +115,10 @@ def classify_llm(
             "reason": {"type": "string", "maxLength": 120},
         },
     }
-    messages = prompts.load("intake_classify").render(complaint=text, categories="、".join(names))
+    complaint, _ = strip_instructions(text)  # orders to the system never reach the model either
+    messages = prompts.load("intake_classify").render(
+        complaint=complaint or text, categories="、".join(names), hint=_hint(det)
+    )
     try:
         out = llm.complete_json(messages, schema)
     except LLMError as e:
@@ -171,6 +142,7 @@ def classify_llm(
         candidates=det.candidates,
         matched_keywords=det.matched_keywords,
         reasons=reasons,
+        warnings=det.warnings,
     )
     level = out.get("risk_level")
     return cls, level if level in ("红", "橙", "黄", "蓝") else None, None

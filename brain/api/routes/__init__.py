@@ -7,5 +7,7 @@ ROUTER_MODULES = [
     "brain.api.routes.graph",
     "brain.api.routes.agreements",
     "brain.api.routes.chat",
+    "brain.api.routes.cases",
+    "brain.api.routes.analysis",
     "brain.api.routes.tools",
 ]

@@ -1,0 +1,109 @@
+"""Detector parameters and the one place alerts are created or grown.
+
+An alert is about one *thing* (a place cell, a text cluster, a person, a counterparty) for one episode: while
+it is active (``active_until``), new evidence joins it rather than raising a second alert; a higher colour is
+an escalation (pushed to webhooks like a new alert)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel, Field
+
+from brain.analysis.models import KIND_LABELS, LEVEL_RANK, Alert, AlertChange, AlertLevel, Place
+from brain.analysis.store import AnalysisStore
+
+
+class AnalysisParams(BaseModel):
+    """Every threshold the detectors use. Defaults were tuned on the seed-A streams only
+    (``eval/datasets/analysis_tune_a*.jsonl``); the seed-B dev streams report with them (docs/analysis.md)."""
+
+    hotspot_window_days: float = 7
+    hotspot_short_window_days: float = Field(default=3, description="a second, shorter scan window; 0 = off")
+    hotspot_history_days: float = 84
+    hotspot_prior_windows: float = 4.0
+    hotspot_alpha: float = Field(default=1e-3, description="NB tail probability that fires (蓝)")
+    hotspot_min_count: int = 5
+    hotspot_min_history_days: float = 21
+    hotspot_all_types: bool = Field(default=True, description="also test the village's total over all types")
+    hotspot_all_alpha: float = Field(default=1e-4, description="alpha of the all-types test (more cells mix)")
+    text_window_days: float = 30
+    emerging_window_days: float = 14
+    emerging_min_people: int = 4
+    lsh_threshold: float = 0.3
+    jaccard_min: float = 0.3
+    cosine_min: float = 0.92
+    cosine_jaccard_floor: float = 0.12
+    duplicate_jaccard: float = 0.45
+    duplicate_anon_jaccard: float = 0.6
+    duplicate_window_days: float = 30
+    collective_window_days: float = 30
+    collective_min_people: int = 3
+    repeat_window_days: float = 90
+    repeat_min_cases: int = 3
+    escalation_window_days: float = 365
+    rebound_window_days: float = 180
+
+
+def alert_id(kind: str, key: str, at: datetime) -> str:
+    digest = hashlib.sha1(f"{kind}|{key}|{at.isoformat()}".encode()).hexdigest()[:12]
+    return f"AL-{at:%Y%m%d}-{digest}"
+
+
+def upsert_alert(
+    store: AnalysisStore,
+    conn: sa.Connection,
+    *,
+    kind: str,
+    key: str,
+    at: datetime,
+    level: AlertLevel,
+    place: Place,
+    title: str,
+    rule: str,
+    evidence: dict[str, Any],
+    case_ids: list[str],
+    active_days: float,
+    first_case_at: datetime | None = None,
+    existing: Alert | None = None,
+) -> AlertChange:
+    """Create the alert for (kind, key) or grow the active one; the colour never goes down in an episode."""
+    current = existing or store.active_alert(conn, kind, key, at)
+    until = at + timedelta(days=active_days)
+    if current is None:
+        alert = Alert(
+            id=alert_id(kind, key, at),
+            kind=kind,  # type: ignore[arg-type]
+            level=level,
+            title=title,
+            place=place,
+            key=key,
+            rule=rule,
+            evidence=evidence,
+            case_ids=list(dict.fromkeys(str(c) for c in case_ids)),
+            created_at=at,
+            updated_at=at,
+            first_case_at=first_case_at,
+        )
+        store.save_alert(conn, alert, until, new=True)
+        return AlertChange(alert=alert, change="new")
+    escalated = LEVEL_RANK[level] > LEVEL_RANK[current.level]
+    alert = current.model_copy(
+        update={
+            "level": level if escalated else current.level,
+            "title": title if escalated else current.title,
+            "rule": rule,
+            "evidence": {**current.evidence, **evidence},
+            "case_ids": list(dict.fromkeys([*current.case_ids, *(str(c) for c in case_ids)])),
+            "updated_at": at,
+        }
+    )
+    store.save_alert(conn, alert, until, new=False)
+    return AlertChange(alert=alert, change="escalated" if escalated else "updated")
+
+
+def title_for(kind: str, level: str, what: str) -> str:
+    return f"【{level}色预警·{KIND_LABELS[kind]}】{what}"

@@ -1,0 +1,209 @@
+"""Hot spots: a place's count of one type in the last window against that place's own history.
+
+The statistic is a gamma-Poisson (negative binomial) predictive tail. For village ``v`` and type ``t``:
+``h`` cases in the history period (``hotspot_history_days`` before the window, or since the data begins),
+``e`` = history length in windows; the county-wide rate of ``t`` per village and window ``m`` is the prior,
+worth ``a0 = hotspot_prior_windows`` windows. The posterior rate is Gamma(a0·m + h, a0 + e), so the count in
+the next window is NegBin(r = a0·m + h, p = (a0 + e) / (a0 + e + 1)), and the alert fires when
+``P(X ≥ c) < alpha`` and ``c ≥ hotspot_min_count``. A village that always has many land disputes has a
+large ``h`` and does not alarm at its usual count; one that suddenly has five does. Cases linked to an
+earlier case (repeats, duplicates) are not counted again. The same test runs on the village's total over all
+types, so a burst split by the classifier across neighbouring types is still seen.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from scipy.stats import nbinom
+
+from brain.analysis.alerting import AnalysisParams, title_for, upsert_alert
+from brain.analysis.models import AlertChange, AlertLevel, CaseRecord, Place
+from brain.analysis.store import AnalysisStore, alert_cases, alerts, cases, features
+
+OTHER_KINDS = ("emerging", "collective", "repeat", "duplicate")
+
+
+def _counted(*cond: Any) -> sa.Select[Any]:
+    """Distinct matters: a repeat or duplicate counts with its first case, a text cluster or a counterparty
+    group once."""
+    matter = sa.func.coalesce(features.c.matter, cases.c.id)
+    return (
+        sa.select(sa.func.count(sa.distinct(matter)))
+        .select_from(cases.outerjoin(features, features.c.case_id == cases.c.id))
+        .where(*cond)
+    )
+
+
+_PRIOR: dict[tuple[str, str, str | None, str], float] = {}
+
+
+def prior_rate(
+    conn: sa.Connection,
+    case: CaseRecord,
+    type_cond: list[Any],
+    hist_start: datetime,
+    start: datetime,
+    e: float,
+) -> float:
+    """County-wide rate of the type per village and window over the history period. It moves slowly, so it
+    is counted once per county, type and day (a county-wide scan per case would grow with the ledger)."""
+    key = (str(conn.engine.url), case.county, case.type if type_cond else None, f"{start:%Y-%m-%d}")
+    if key not in _PRIOR:
+        hist_range = (cases.c.received_at >= hist_start, cases.c.received_at <= start)
+        county = conn.execute(_counted(cases.c.county == case.county, *hist_range, *type_cond)).scalar_one()
+        villages = conn.execute(
+            sa.select(sa.func.count(sa.distinct(cases.c.village))).where(
+                cases.c.county == case.county, *hist_range
+            )
+        ).scalar_one()
+        if len(_PRIOR) > 100_000:
+            _PRIOR.clear()
+        days = max((start - hist_start).total_seconds() / 86400, 1e-9)
+        _PRIOR[key] = county / max(villages, 1) / days  # per village and day
+    window_days = (start - hist_start).total_seconds() / 86400 / max(e, 1e-9)
+    return _PRIOR[key] * window_days
+
+
+def nb_tail(count: int, shape: float, rate: float) -> float:
+    """P(X ≥ count) for the gamma-Poisson predictive."""
+    if count <= 0:
+        return 1.0
+    return float(nbinom.sf(count - 1, max(shape, 1e-6), rate / (rate + 1.0)))
+
+
+def level_for(p: float, alpha: float) -> AlertLevel:
+    return "红" if p < alpha * 1e-3 else ("橙" if p < alpha * 3e-2 else "蓝")
+
+
+def cell_test(
+    conn: sa.Connection,
+    case: CaseRecord,
+    params: AnalysisParams,
+    *,
+    by_type: bool,
+    data_start: datetime,
+    window_days: float | None = None,
+) -> dict[str, Any] | None:
+    at = case.received_at
+    w = timedelta(days=window_days or params.hotspot_window_days)
+    start = at - w
+    hist_start = max(data_start, start - timedelta(days=params.hotspot_history_days))
+    e = (start - hist_start) / w
+    if (start - hist_start).days < params.hotspot_min_history_days:
+        return None
+    type_cond = [cases.c.type == case.type] if by_type else []
+    c = conn.execute(
+        _counted(
+            cases.c.village == case.village,
+            cases.c.received_at > start,
+            cases.c.received_at <= at,
+            *type_cond,
+        )
+    ).scalar_one()
+    if c < params.hotspot_min_count:
+        return None
+    hist_range = (cases.c.received_at >= hist_start, cases.c.received_at <= start)
+    h = conn.execute(_counted(cases.c.village == case.village, *hist_range, *type_cond)).scalar_one()
+    m = prior_rate(conn, case, type_cond, hist_start, start, e)
+    a0 = params.hotspot_prior_windows
+    shape, rate = a0 * m + h, a0 + e
+    p = nb_tail(int(c), shape, rate)
+    if p >= (params.hotspot_alpha if by_type else params.hotspot_all_alpha):
+        return None
+    ids = list(
+        conn.execute(
+            sa.select(cases.c.id)
+            .select_from(cases.outerjoin(features, features.c.case_id == cases.c.id))
+            .where(
+                cases.c.village == case.village,
+                cases.c.received_at > start,
+                cases.c.received_at <= at,
+                *type_cond,
+            )
+            .order_by(cases.c.received_at)
+        ).scalars()
+    )
+    return {
+        "type": case.type if by_type else "全部类型",
+        "count": int(c),  # distinct matters
+        "expected": round(shape / rate, 3),
+        "history_count": int(h),
+        "history_windows": round(e, 2),
+        "prior_rate": round(m, 3),
+        "p_value": p,
+        "case_ids": ids,
+    }
+
+
+def _explained(conn: sa.Connection, ids: list[str]) -> bool:
+    """Most of the cells' cases already belong to a more specific alert (苗头, 群体, 重复)."""
+    if not ids:
+        return False
+    n = conn.execute(
+        sa.select(sa.func.count(sa.distinct(alert_cases.c.case_id)))
+        .join(alerts, alerts.c.id == alert_cases.c.alert_id)
+        .where(alert_cases.c.case_id.in_(ids), alerts.c.kind.in_(OTHER_KINDS))
+    ).scalar_one()
+    return n * 2 >= len(ids)
+
+
+def detect_hotspot(
+    store: AnalysisStore,
+    conn: sa.Connection,
+    case: CaseRecord,
+    params: AnalysisParams,
+    *,
+    linked: bool,
+    data_start: datetime,
+) -> list[AlertChange]:
+    if linked or not case.village:
+        return []
+    tests = []
+    if case.type:
+        tests.append(cell_test(conn, case, params, by_type=True, data_start=data_start))
+    if params.hotspot_all_types:
+        tests.append(cell_test(conn, case, params, by_type=False, data_start=data_start))
+    if params.hotspot_short_window_days:  # a burst of a few days shows more sharply in a short window
+        short = params.hotspot_short_window_days
+        if case.type:
+            tests.append(
+                cell_test(conn, case, params, by_type=True, data_start=data_start, window_days=short)
+            )
+        if params.hotspot_all_types:
+            tests.append(
+                cell_test(conn, case, params, by_type=False, data_start=data_start, window_days=short)
+            )
+    fired = [t for t in tests if t]
+    if not fired:
+        return []
+    best = min(fired, key=lambda t: t["p_value"])
+    ids = list(dict.fromkeys(i for t in fired for i in t["case_ids"]))
+    if _explained(conn, ids):
+        return []
+    level = level_for(best["p_value"], params.hotspot_alpha)
+    what = f"{case.town}{case.village} 近{params.hotspot_window_days:g}日{best['type']} {best['count']} 件（本地历史预期 {best['expected']:.1f} 件）"
+    rule = (
+        f"负二项（伽马-泊松）预测尾概率 P(X≥{best['count']}) = {best['p_value']:.2e} < α = {params.hotspot_alpha:g}；"
+        f"先验为全县同类每村每{params.hotspot_window_days:g}日 {best['prior_rate']:.2f} 件，"
+        f"本村近{best['history_windows']:.1f}个周期历史 {best['history_count']} 件"
+    )
+    evidence = {"cells": [{k: v for k, v in t.items() if k != "case_ids"} for t in fired]}
+    return [
+        upsert_alert(
+            store,
+            conn,
+            kind="hotspot",
+            key=f"{case.county}|{case.town}|{case.village}",
+            at=case.received_at,
+            level=level,
+            place=Place(county=case.county, town=case.town, village=case.village),
+            title=title_for("hotspot", level, what),
+            rule=rule,
+            evidence=evidence,
+            case_ids=ids,
+            active_days=params.hotspot_window_days,
+        )
+    ]

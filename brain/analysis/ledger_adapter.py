@@ -1,0 +1,145 @@
+"""The analysis pointed at the case ledger (``analysis.follow_ledger``, the default once both are merged).
+
+The ledger's ``cases`` table carries exactly the columns the detectors read (brain/ledger/models.py), so the
+analysis tables are created in the ledger's database and the SQL runs there unchanged; ``case_persons`` is a
+view over the ledger's ``parties`` (its keyed ID-number and phone hashes). The ledger writes the case (with
+its own intake, deadlines and encryption); :func:`detect_ledger_case` then reads the stored row and runs the
+detectors on it (a sink that writes nothing). Today this runs on SQLite (the embedded default): the ledger's
+integer ids meet the analysis' text ids by SQLite's type affinity; a PostgreSQL ledger needs the same view
+with ``CAST(id AS text)`` (docs/analysis.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from brain.analysis.models import CaseRecord, RegisterResult
+from brain.analysis.registration import CaseIn
+from brain.analysis.service import AnalysisService
+from brain.analysis.store import AnalysisStore, cases
+
+CASE_PERSONS_VIEW = """
+CREATE VIEW IF NOT EXISTS case_persons AS
+  SELECT case_id, id_hash AS person_hash FROM parties WHERE id_hash IS NOT NULL
+  UNION
+  SELECT case_id, phone_hash AS person_hash FROM parties WHERE phone_hash IS NOT NULL
+"""
+
+
+class LedgerSink:
+    """The ledger has written the row already."""
+
+    def write(self, conn: sa.Connection, case: CaseRecord) -> None:
+        return None
+
+
+def ledger_store(engine: sa.Engine) -> AnalysisStore:
+    if engine.dialect.name != "sqlite":
+        from brain.errors import ConfigError
+
+        raise ConfigError(
+            "研判库跟随台账目前只支持 SQLite 台账",
+            where="analysis.follow_ledger",
+            hint="PostgreSQL 台账请设置 analysis.follow_ledger=false 并配置 analysis.url（研判使用自己的库）",
+        )
+    with engine.begin() as conn:
+        conn.exec_driver_sql(CASE_PERSONS_VIEW)
+    return AnalysisStore(engine, own_cases=False)
+
+
+def _party_groups(conn: sa.Connection, case_id: int) -> list[list[str]]:
+    rows = conn.execute(
+        sa.text("SELECT id_hash, phone_hash FROM parties WHERE case_id = :c ORDER BY id"), {"c": case_id}
+    ).all()
+    return [[h for h in (r[0], r[1]) if h] for r in rows if r[0] or r[1]]
+
+
+def detect_ledger_case(service: AnalysisService, case_id: int) -> RegisterResult:
+    """Run the detectors on one case the ledger has just registered."""
+    with service.store.engine.connect() as conn:
+        row = conn.execute(sa.select(cases).where(cases.c.id == case_id)).mappings().first()
+        groups = _party_groups(conn, case_id)
+    if row is None:
+        from brain.errors import NotFoundError
+
+        raise NotFoundError(f"台账中没有案件 {case_id}", where="case_id")
+    values = {
+        k: ("" if v is None and k in ("county", "town", "village", "text_redacted") else v)
+        for k, v in row.items()
+    }
+    rec = CaseRecord.model_validate({**values, "person_hashes": [h for g in groups for h in g]})
+    return service.register(rec, parties=groups)
+
+
+def case_create(case: CaseIn) -> Any:
+    """The ledger's registration request for one stream case (the complainant first, as 反映人)."""
+    from brain.ledger.schema import CaseCreate, PartyIn, PlaceIn
+
+    place = PlaceIn(town=case.place.town or None, village=case.place.village or None)
+    parties = [
+        PartyIn(role="反映人" if i == 0 else "当事人", name=p.name, id_number=p.id_number, phone=p.phone)
+        for i, p in enumerate(case.parties)
+    ]
+    return CaseCreate.model_validate(
+        {
+            "text": case.text,
+            "source": case.source,
+            "received_at": case.received_at,
+            "place": place,
+            "parties": parties,
+            "external_id": case.external_id or case.id,
+        }
+    )
+
+
+def places_yaml(stream: list[CaseIn]) -> str:
+    """A places.yaml naming the stream's own places (a stream may name any county, not only the configured
+    one): the suite gives the fresh ledger this hierarchy."""
+    import yaml
+
+    county = next((c.place.county for c in stream if c.place.county), "评测县")
+    towns: dict[str, list[str]] = {}
+    for c in stream:
+        if c.place.town:
+            vs = towns.setdefault(c.place.town, [])
+            if c.place.village and c.place.village not in vs:
+                vs.append(c.place.village)
+    doc = {"county": county, "towns": [{"name": t, "villages": vs} for t, vs in towns.items()]}
+    return str(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+
+
+def register_and_detect(
+    ledger: Any, analysis: Callable[[], AnalysisService], follow: bool, request: Any
+) -> tuple[Any, RegisterResult | None]:
+    """The ledger registers; with ``analysis.follow_ledger`` the detectors then run on the new case."""
+    view = ledger.register(request, ledger.actor())
+    if not (follow and view.created):
+        return view, None
+    return view, detect_ledger_case(analysis(), view.id)
+
+
+def own_register(
+    case: CaseIn,
+    through_ledger: tuple[Any, RegisterResult | None] | None,
+    service: AnalysisService | None = None,
+    intake: Callable[[Any], Any] | None = None,
+    settings: Any = None,
+) -> RegisterResult:
+    """``Brain.analysis_register``: the ledger's result when it registered the case (an external id seen
+    before gives an empty result), else intake + the analysis' own store."""
+    if through_ledger is not None:
+        view, result = through_ledger
+        return result if result is not None else RegisterResult(case_id=str(view.id))
+    from brain.agents.intake.schema import IntakeRequest
+    from brain.analysis.registration import OwnRegistrar
+
+    assert service is not None and intake is not None and settings is not None
+    run = intake
+
+    def run_intake(text: str, source: str | None) -> Any:
+        return run(IntakeRequest.model_construct(text=text, source=source, precedents=False))
+
+    return OwnRegistrar(service, run_intake, settings.secret_key.get_secret_value()).register(case)

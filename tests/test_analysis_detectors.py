@@ -1,0 +1,311 @@
+"""Detectors over the columnar case view, on a real SQLite store (no intake: the records carry their type).
+
+Each test builds a small history, adds the cases that should (or should not) raise an alert, and checks the
+alert's kind, colour, cases and the rule it states."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from brain.analysis.models import AnalysisAlertQuery, CaseRecord
+from brain.analysis.service import AnalysisService
+from brain.analysis.store import AnalysisStore, make_engine
+from brain.analysis.text import collective_language, counterparties, person_hash
+
+T0 = datetime(2026, 3, 2, 9, 0)
+FILLER = [
+    "邻居家装修噪音很大，晚上十点还在施工，多次沟通无果",
+    "承包地边界有争议，对方把界桩挪了两米",
+    "借给朋友三万元，到期不还，电话也不接",
+    "婚后财产分割问题，想咨询离婚后孩子抚养权",
+    "在超市买到过期食品，商家拒绝退货赔偿",
+    "小区停车位被长期占用，物业不管",
+    "工伤后单位不给报销医药费",
+    "宅基地被邻居占用建了围墙",
+]
+
+
+def _svc(tmp_path: Path) -> AnalysisService:
+    return AnalysisService(AnalysisStore(make_engine(f"sqlite:///{tmp_path / 'a.sqlite3'}")))
+
+
+def _case(
+    i: int, at: datetime, village: str, typ: str, text: str, person: str | None = None, **kw: object
+) -> CaseRecord:
+    hashes = [person_hash("k", "id", person)] if person else [person_hash("k", "id", f"bg-{i}")]
+    return CaseRecord(
+        id=f"c{i:05d}",
+        source=str(kw.pop("source", "12345")),
+        received_at=at,
+        county="清溪县",
+        town=str(kw.pop("town", "城关镇")),
+        village=village,
+        type=typ,
+        risk=str(kw.pop("risk", "黄")),
+        text_redacted=text,
+        person_hashes=hashes,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _history(svc: AnalysisService, weeks: int = 8) -> int:
+    """A busy village (东门社区: 3 land cases a week) and a quiet one (北关村: one case every two weeks)."""
+    i = 0
+    for w in range(weeks):
+        for k in range(3):
+            i += 1
+            svc.register(
+                _case(
+                    i,
+                    T0 + timedelta(days=7 * w + 2 * k),
+                    "东门社区",
+                    "土地承包纠纷",
+                    f"第{i}件：{FILLER[i % 8]}{i}",
+                )
+            )
+        if w % 2 == 0:
+            i += 1
+            svc.register(
+                _case(
+                    i,
+                    T0 + timedelta(days=7 * w + 3),
+                    "北关村",
+                    "土地承包纠纷",
+                    f"第{i}件：{FILLER[(i + 3) % 8]}{i}",
+                )
+            )
+    return i
+
+
+def _alerts(svc: AnalysisService, kind: str) -> list:  # type: ignore[type-arg]
+    return svc.alerts(AnalysisAlertQuery(kind=kind)).items  # type: ignore[arg-type]
+
+
+def test_hotspot_against_own_history(tmp_path: Path) -> None:
+    svc = _svc(tmp_path)
+    i = _history(svc)
+    t = T0 + timedelta(weeks=8)
+    for k in range(3):  # the busy village's usual week: no alarm
+        i += 1
+        svc.register(
+            _case(i, t + timedelta(days=2 * k), "东门社区", "土地承包纠纷", f"本周第{k}件：{FILLER[k]}{i}")
+        )
+    assert _alerts(svc, "hotspot") == []
+    for k in range(6):  # the quiet village suddenly has six
+        i += 1
+        svc.register(
+            _case(
+                i,
+                t + timedelta(hours=8 * k),
+                "北关村",
+                "土地承包纠纷",
+                f"北关村第{k}件：{FILLER[(k + 2) % 8]}{i}",
+            )
+        )
+    (alert,) = _alerts(svc, "hotspot")
+    assert alert.place.village == "北关村" and len(alert.case_ids) >= 5
+    cell = alert.evidence["cells"][0]
+    assert cell["p_value"] < svc.params.hotspot_alpha and cell["expected"] < 1.5
+    assert "负二项" in alert.rule and "历史" in alert.rule
+
+
+def test_duplicate_links_to_first_and_is_not_counted_again(tmp_path: Path) -> None:
+    svc = _svc(tmp_path)
+    text = "村东头的养猪场污水直接排进河里，整条河都臭了，夏天根本没法开窗，希望环保部门尽快处理"
+    a = svc.register(_case(1, T0, "新华村", "环境污染纠纷", text, person="A", source="12345"))
+    b = svc.register(
+        _case(
+            2,
+            T0 + timedelta(days=3),
+            "新华村",
+            "环境污染纠纷",
+            "您好，" + text + "。谢谢！",
+            person="A",
+            source="来访",
+        )
+    )
+    assert a.linked_to is None and b.linked_to == "c00001"
+    (dup,) = _alerts(svc, "duplicate")
+    assert dup.case_ids == ["c00001", "c00002"] and "Jaccard" in dup.rule
+    from brain.analysis.queries import figures
+
+    with svc.store.engine.connect() as conn:
+        f = figures(conn, "县", "清溪县", T0, T0 + timedelta(days=10))
+    assert f["total"].value == 2 and f["matters"].value == 1
+
+
+def test_repeat_joins_id_and_phone_across_channels(tmp_path: Path) -> None:
+    svc = _svc(tmp_path)
+    idh, ph = person_hash("k", "id", "510101199001011234"), person_hash("k", "phone", "13800000000")
+    texts = ["工资被拖欠三个月了", "我之前反映过，到现在没有解决，社保也没交", "再次反映：老板跑了找不到人"]
+    groups = [[idh, ph], [ph], [idh]]
+    for j, (t, g, src) in enumerate(zip(texts, groups, ["12345", "来访", "访情"], strict=True)):
+        rec = _case(j + 1, T0 + timedelta(days=10 * j), "青石村", "劳动争议", t, town="青石镇", source=src)
+        svc.register(rec.model_copy(update={"person_hashes": g}), parties=[g])
+    (rep,) = _alerts(svc, "repeat")
+    assert rep.case_ids == ["c00001", "c00002", "c00003"]
+    assert rep.evidence["channels"] == ["12345", "来访", "访情"] and rep.level == "橙"
+
+
+def test_collective_counts_people_and_turns_red_on_group_language(tmp_path: Path) -> None:
+    svc = _svc(tmp_path)
+    bodies = [
+        "宏达建筑劳务有限公司拖欠我们工资两个月",
+        "在宏达建筑劳务有限公司的工地干了半年，钱一直没结",
+        "我是宏达建筑劳务有限公司的工人，老板说没钱",
+    ]
+    for j, b in enumerate(bodies):
+        svc.register(
+            _case(
+                j + 1,
+                T0 + timedelta(days=j),
+                ["石桥村", "龙潭村", "上坝村"][j],
+                "劳动争议",
+                b,
+                person=f"W{j}",
+                town="青石镇",
+            )
+        )
+    (al,) = _alerts(svc, "collective")
+    assert (
+        al.level == "蓝"
+        and al.evidence["people"] == 3
+        and al.evidence["counterparty"] == "宏达建筑劳务有限公司"
+    )
+    r = svc.register(
+        _case(
+            9,
+            T0 + timedelta(days=4),
+            "石桥村",
+            "劳动争议",
+            "宏达建筑劳务有限公司再不给钱，工友们就去县政府集体上访",
+            person="W9",
+            town="青石镇",
+        )
+    )
+    changes = [c for c in r.changes if c.alert.kind == "collective"]
+    assert changes and changes[0].change == "escalated" and changes[0].alert.level == "红"
+    assert "集体上访" in changes[0].alert.rule
+
+
+def test_emerging_needs_different_people(tmp_path: Path) -> None:
+    svc = _svc(tmp_path)
+    base = "最近每天晚上小区附近都有一股刺鼻的化学气味，闻了头晕恶心，老人孩子都不敢出门，怀疑是附近工业园偷排废气"
+    variants = [
+        base,
+        "你好，" + base,
+        base.replace("刺鼻", "难闻") + "，希望尽快处理",
+        "我要投诉：" + base.replace("最近", "这几天"),
+    ]
+    for j, v in enumerate(
+        variants
+    ):  # one person four times: a repeat/duplicate matter, not an emerging issue
+        svc.register(_case(j + 1, T0 + timedelta(hours=j), "河滨社区", "环境污染纠纷", v, person="same"))
+    assert _alerts(svc, "emerging") == []
+    for j, v in enumerate(variants):
+        svc.register(
+            _case(
+                10 + j,
+                T0 + timedelta(days=2, hours=j),
+                ["河滨社区", "文昌社区"][j % 2],
+                "环境污染纠纷",
+                v,
+                person=f"P{j}",
+            )
+        )
+    (em,) = _alerts(svc, "emerging")
+    assert em.evidence["people"] >= 4 and "MinHash" in em.rule
+
+
+def test_escalation_between_the_same_two_people(tmp_path: Path) -> None:
+    svc = _svc(tmp_path)
+    a, b = [person_hash("k", "id", "A")], [person_hash("k", "id", "B")]
+    first = _case(1, T0, "桃园村", "邻里纠纷", "两家因为排水沟的事吵了起来", town="松林镇", risk="黄")
+    svc.register(first.model_copy(update={"person_hashes": a + b}), parties=[a, b])
+    assert _alerts(svc, "escalation") == []
+    second = _case(
+        2,
+        T0 + timedelta(days=20),
+        "桃园村",
+        "邻里纠纷",
+        "对方又把沟堵了，还扬言要拿刀砍人",
+        town="松林镇",
+        risk="红",
+    )
+    svc.register(second.model_copy(update={"person_hashes": b + a}), parties=[b, a])
+    (esc,) = _alerts(svc, "escalation")
+    assert esc.level == "红" and esc.case_ids == ["c00001", "c00002"] and "扬言" in esc.rule
+
+
+def test_rebound_after_resolution(tmp_path: Path) -> None:
+    svc = _svc(tmp_path)
+    svc.register(
+        _case(
+            1,
+            T0,
+            "梅岭村",
+            "土地承包纠纷",
+            "承包地边界争议已调解",
+            person="R",
+            town="梅岭乡",
+            resolved_at=T0 + timedelta(days=5),
+        )
+    )
+    svc.register(
+        _case(
+            2,
+            T0 + timedelta(days=40),
+            "梅岭村",
+            "土地承包纠纷",
+            "对方不履行协议，又把界桩挪了",
+            person="R",
+            town="梅岭乡",
+        )
+    )
+    (rb,) = _alerts(svc, "rebound")
+    assert rb.case_ids == ["c00001", "c00002"]
+
+
+def test_restart_rebuilds_the_text_window(tmp_path: Path) -> None:
+    svc = _svc(tmp_path)
+    base = "镇上那家砖厂每天凌晨冒黑烟，烟尘落在晒的衣服和菜地上，呛得人睡不着觉，反映多次没有结果"
+    for j in range(3):
+        svc.register(
+            _case(
+                j + 1,
+                T0 + timedelta(hours=j),
+                "沙坪村",
+                "环境污染纠纷",
+                base + "。" * j,
+                person=f"X{j}",
+                town="白河乡",
+            )
+        )
+    again = _svc(tmp_path)  # a new process over the same database
+    again.register(
+        _case(
+            9, T0 + timedelta(hours=5), "沙坪村", "环境污染纠纷", "你好，" + base, person="X9", town="白河乡"
+        )
+    )
+    (em,) = _alerts(again, "emerging")
+    assert set(em.case_ids) == {"c00001", "c00002", "c00003", "c00009"}
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("我是鑫源建筑劳务有限公司的工人", ["鑫源建筑劳务有限公司"]),
+        ("小区的华宇物业服务有限公司乱收费", ["华宇物业服务有限公司"]),
+        ("某某公司欠钱不还，该公司老板跑了", []),
+    ],
+)
+def test_counterparty_extraction(text: str, want: list[str]) -> None:
+    assert counterparties(text) == want
+
+
+def test_collective_language_needs_a_group() -> None:
+    assert collective_language("我们几十个工人明天去堵路") == ["堵路"]
+    assert collective_language("听说有人堵路") == []
