@@ -65,6 +65,7 @@ if TYPE_CHECKING:  # imported lazily at run time: each area pulls heavy librarie
     from brain.agreements.service import AgreementService
     from brain.graph import GraphService
     from brain.llm import LLMBackend
+    from brain.retrieval.library import IndexStats
     from brain.retrieval.service import RetrievalService
     from ingest.pipeline import IngestReport
 
@@ -228,6 +229,10 @@ class Brain(CasesFacade):
         engine = get_engine(self.settings.ocr.backend, self.settings.ocr.paddle_model_dir)
         frames = decode_image(request.data, where=request.filename)
         return OcrResult(text="\n".join(ocr_image(engine, f) for f in frames), filename=request.filename)
+
+    def index_stats(self) -> IndexStats:
+        """Documents and chunks by kind, laws by level, in-force counts of the served index."""
+        return self.retrieval.stats()
 
     # ------------------------------------------------------------------ intake (classify, assess, route)
     def intake(self, request: IntakeRequest) -> IntakeResult:
