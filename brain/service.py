@@ -65,6 +65,7 @@ if TYPE_CHECKING:  # imported lazily at run time: each area pulls heavy librarie
     from brain.agreements.service import AgreementService
     from brain.graph import GraphService
     from brain.llm import LLMBackend
+    from brain.retrieval.library import IndexStats
     from brain.retrieval.service import RetrievalService
     from ingest.pipeline import IngestReport
 
@@ -227,6 +228,10 @@ class Brain(CasesFacade):
         from brain.ocr_service import run_ocr
 
         return run_ocr(self.settings, request)
+
+    def index_stats(self) -> IndexStats:
+        """Documents and chunks by kind, laws by level, in-force counts of the served index."""
+        return self.retrieval.stats()
 
     # ------------------------------------------------------------------ intake (classify, assess, route)
     def intake(self, request: IntakeRequest) -> IntakeResult:

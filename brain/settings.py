@@ -9,6 +9,7 @@ Default secrets are refused outside a development profile.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,7 +32,14 @@ class RetrievalSettings(BaseModel):
     embedder: str = Field(
         default="builtin", description="'builtin' (shipped static model) or a local model dir"
     )
-    fusion: Literal["rrf", "weighted"] = Field(default="weighted", description="chosen on the dev sets")
+    fusion: Literal["rrf", "weighted", "learned"] = Field(
+        default="weighted",
+        description="'learned': logistic regression trained on STARD train (docs/retrieval.md)",
+    )
+    fusion_weights: Path = Field(
+        default=REPO_ROOT / "data" / "library" / "fusion_stard.json",
+        description="weights of the learned fusion",
+    )
     rrf_k: int = Field(default=60, ge=1)
     dense_weight: float = Field(default=0.3, ge=0, le=1)
     candidates: int = Field(default=100, ge=10, le=2000, description="per-retriever candidates before fusion")
@@ -39,6 +47,21 @@ class RetrievalSettings(BaseModel):
     reranker: str | None = Field(default=None, description="optional cross-encoder model dir")
     chunk_chars: int = Field(default=400, ge=50, le=4000)
     chunk_overlap: int = Field(default=80, ge=0, le=1000)
+    corpus: Literal["library", "demo"] = Field(
+        default="library",
+        description="'library': the whole national library (data/library) + cases; 'demo': the 33-law demo corpus",
+    )
+    as_of: date | None = Field(default=None, description="in-force date for statute versions; empty = today")
+    region: str | None = Field(
+        default=None,
+        description="the centre's province (e.g. 浙江): its local regulations rank beside national ones",
+    )
+    expansions: bool = Field(
+        default=True, description="index statute articles with the STARD train questions that cite them"
+    )
+    question_weight: float = Field(
+        default=0.5, ge=0, le=5, description="hybrid: weight of the question index (STARD train questions)"
+    )
 
 
 class GraphSettings(BaseModel):

@@ -79,6 +79,9 @@ class Hit(BaseModel):
     text: str
     score: ScoreParts
     rank: int
+    warning: str | None = Field(
+        default=None, description="该条文可能不是现行文本时的提示（已失效、已被新版本取代或已修订）"
+    )
 
 
 class SearchResponse(BaseModel):

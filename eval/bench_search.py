@@ -61,6 +61,38 @@ class BuildRow:
 class Result:
     rows: list[Row] = field(default_factory=list)
     builds: list[BuildRow] = field(default_factory=list)
+    service_rss_mb: float | None = None  # a fresh process with the service's index loaded
+
+
+_RSS_SCRIPT = """
+import json, sys
+from brain.retrieval.service import RetrievalService
+from brain.settings import load_settings
+from brain.types import SearchRequest
+svc = RetrievalService(load_settings(sys.argv[1] or None))
+svc.load()
+svc.search(SearchRequest(query="邻居装修噪音扰民怎么处理"))
+rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS:"))
+print(json.dumps({"rss_mb": rss / 1024, "chunks": svc.status()["chunks"]}))
+"""
+
+
+def service_rss_mb(settings: Settings) -> float | None:
+    """Resident memory of a fresh process that has opened the service's index and answered one query."""
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _RSS_SCRIPT, settings.profile if settings.profile != "default" else ""],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "BRAIN_STATE_DIR": str(settings.state_dir)},
+    )
+    if proc.returncode != 0:
+        return None
+    return float(json.loads(proc.stdout.strip().splitlines()[-1])["rss_mb"])
 
 
 def real_chunk_texts(settings: Settings) -> list[str]:
@@ -90,7 +122,7 @@ def load_queries(limit: int) -> list[str]:
 
     root = Path(__file__).resolve().parent / "datasets"
     queries: list[str] = []
-    for name in ("retrieval_statutes_dev.jsonl", "retrieval_cjrc_dev.jsonl"):
+    for name in ("retrieval_statutes_dev.jsonl", "retrieval_cjrc_dev.jsonl", "stard_dev.jsonl"):
         queries += [c.query[:200] for c in load_jsonl(root / name, RetrievalCase).cases]
     random.Random(3).shuffle(queries)
     return queries[:limit]
@@ -227,6 +259,7 @@ def run(settings: Settings, sizes: list[str], n_queries: int, log: Callable[[str
         gc.collect()  # the previous size's indices are garbage now; free them before the next one
         if label == "demo":
             bench_service(settings, queries, result)
+            result.service_rss_mb = service_rss_mb(settings)
     return result
 
 
@@ -272,6 +305,8 @@ def format_table(result: Result, settings: Settings) -> str:
             row.dense_index,
         )
     console.print(b)
+    if result.service_rss_mb is not None:
+        console.print(f"服务进程内存（加载索引并完成一次检索后的 RSS）：{result.service_rss_mb:,.0f} MiB")
     console.print(
         f"融合：{settings.retrieval.fusion}；候选数 {settings.retrieval.candidates}；"
         f"HNSW 阈值 {settings.retrieval.hnsw_threshold:,}；向量模型 {settings.retrieval.embedder}"

@@ -26,6 +26,9 @@ class Citation(BaseModel):
     law: str | None = Field(default=None, examples=["民法典"])
     article: int | None = Field(default=None, examples=[1079])
     case_id: str | None = Field(default=None, examples=["case-cjrc-dev-0001"])
+    version: str | None = Field(
+        default=None, description="statute text version (publish date)", examples=["2020-05-28"]
+    )
 
     def label(self) -> str:
         if self.law and self.article is not None:
@@ -63,10 +66,22 @@ class Document(BaseModel):
     outcome: str | None = None
     region: str | None = None
     source: str | None = Field(default=None, description="provenance: file path or dataset id")
+    level: str | None = Field(
+        default=None, description="效力级别: 法律/行政法规/司法解释/部门规章/地方性法规"
+    )
+    publish_date: date | None = Field(default=None, description="公布日期 of this version")
+    version: str | None = Field(
+        default=None, description="which text of the law: its publish date, e.g. 2021-04-29"
+    )
+    expired: bool | None = Field(default=None, description="the source marks the text as 已失效")
+    superseded: str | None = Field(
+        default=None,
+        description="why this text may not be current (a later or newer revision), shown to users",
+    )
 
     def citation(self) -> Citation:
         if self.kind == "statute":
-            return Citation(law=self.law, article=self.article)
+            return Citation(law=self.law, article=self.article, version=self.version)
         return Citation(case_id=self.id)
 
 

@@ -240,6 +240,13 @@ def build_lawref_cases(cases_dir: Path) -> list[Document]:
     return docs
 
 
+def redact_names(text: str) -> str:
+    """Personal names (and any other personal data brain.privacy finds) -> numbered placeholders."""
+    from brain.privacy import redact
+
+    return redact(text).text
+
+
 def build_cjrc_cases(cjrc_dir: Path) -> list[Document]:
     """Civil judgment excerpts (案由 labelled). Criminal ones are left out: their label is a 罪名, not a civil
     案由, and the brain's cases are civil disputes. ``caseid`` from the data keeps ids stable."""
@@ -251,7 +258,9 @@ def build_cjrc_cases(cjrc_dir: Path) -> list[Document]:
             cause = (para.get("casename") or "").strip()
             if rec.get("domain") != "civil" or not cause:
                 continue
-            context = para["context"].strip()
+            # Real names that slipped through the dataset's own anonymisation (曹0, 张x1 are already
+            # pseudonyms) are replaced with 〔姓名N〕 before anything can display them.
+            context = redact_names(para["context"].strip())
             docs.append(
                 Document(
                     id=f"case:cjrc:{split}:{rec['caseid']}",

@@ -16,7 +16,10 @@ Recipe (deterministic: fixed seeds, CPU, single thread for the training loop):
      an article <-> the rest of it, and "<law> <chapter>" <-> the article text;
    - CJRC **test** split: each question <-> its judgment context (questions only: the 案由 labels are never
      used, because the intake suite evaluates 案由 classification on these contexts);
-   - CAIL2019 SCM sample: judgment A <-> judgment B of each (A, B, C) triplet (B is the similar one).
+   - CAIL2019 SCM sample: judgment A <-> judgment B of each (A, B, C) triplet (B is the similar one);
+   - STARD **train** lay questions <-> the text of each article they cite (current version in
+     ``data/library/national.jsonl.gz``), each pair twice; folds ``query_id % 5`` in 2..4 only: dev (0) is
+     evaluation, fold 1 is kept for ``tools/train_fusion.py`` to fit the fusion weights on unseen questions.
    Not used, because they are evaluation material: the CJRC **dev** split (retrieval dev set a), the
    司法解释 and the 52 案例 summaries (statute look-up dev set b), LawBench and the 泰迪杯 messages (intake).
 3. Vectors start random (seeded) and are trained with Adam; the result is saved with
@@ -84,10 +87,41 @@ def scm_pairs(path: Path) -> Iterator[tuple[str, str]]:
             yield row["A"][:512], row["B"][:512]
 
 
-def build_pairs(laws_dir: Path, cjrc_test: Path, scm: Path) -> tuple[list[tuple[str, str]], list[str]]:
+STARD_HELD_OUT_FOLD = 1  # query_id % 5 == 1: kept from the embedder so tools/train_fusion.py can fit on it
+
+
+def stard_pairs(stard_train: Path, library: Path) -> Iterator[tuple[str, str]]:
+    """STARD **train** question <-> the text of each article it cites (current library version). Dev
+    questions (query_id % 5 == 0) are not in the train file; fold 1 is left out on purpose (see above)."""
+    import gzip
+
+    wanted: dict[tuple[str, int], list[str]] = {}
+    with open(stard_train, encoding="utf-8") as f:
+        for line in f:
+            case = json.loads(line)
+            if int(case["id"].split(":")[1]) % 5 == STARD_HELD_OUT_FOLD:
+                continue
+            for c in case["expected"]["citations"]:
+                wanted.setdefault((c["law"], int(c["article"])), []).append(case["query"])
+    with gzip.open(library, "rt", encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            key = (d.get("law"), d.get("article"))
+            if "@" not in d["id"] and key in wanted:
+                for q in wanted[key]:
+                    yield q, d["text"]
+
+
+def build_pairs(
+    laws_dir: Path, cjrc_test: Path, scm: Path, stard: tuple[Path, Path] | None = None, stard_repeat: int = 2
+) -> tuple[list[tuple[str, str]], list[str]]:
     """Training pairs and the raw texts the tokenizer learns from."""
     pairs: list[tuple[str, str]] = []
     texts: list[str] = []
+    if stard is not None:
+        for q, article in stard_pairs(*stard):
+            texts.extend((q, article))
+            pairs.extend([(q, article)] * stard_repeat)
     for law, chapter, body in law_articles(laws_dir):
         texts.append(body)
         sentences = [s for s in _SENTENCE_END.split(body) if s.strip()]
@@ -139,6 +173,13 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=0.05)
+    ap.add_argument(
+        "--stard-train",
+        type=Path,
+        default=REPO / "eval/datasets/stard_train.jsonl",
+        help="STARD train questions <-> cited articles (fold 1 held out); 'none' to leave them out",
+    )
+    ap.add_argument("--library", type=Path, default=REPO / "data/library/national.jsonl.gz")
     args = ap.parse_args()
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -154,7 +195,8 @@ def main() -> None:
     torch.set_num_threads(1)
 
     t0 = time.time()
-    pairs, texts = build_pairs(args.laws, args.cjrc_test, args.scm)
+    stard = (args.stard_train, args.library) if str(args.stard_train) != "none" else None
+    pairs, texts = build_pairs(args.laws, args.cjrc_test, args.scm, stard)
     print(f"pairs={len(pairs)} tokenizer texts={len(texts)}")
     tokenizer = train_tokenizer(texts, args.vocab)
     print(f"tokenizer vocab={tokenizer.get_vocab_size()} ({time.time() - t0:.1f}s)")
@@ -194,7 +236,8 @@ def main() -> None:
         f"recipe).\n\n- pairs: {len(pairs)}\n- vocab: {tokenizer.get_vocab_size()}\n- dim: {args.dim}\n"
         f"- epochs: {args.epochs}, batch: {args.batch}, lr: {args.lr}, seed: {SEED}\n"
         "- sources: LawRefBook/Laws @ 2f4c5c2 (statutes; 案例 and 司法解释 excluded), CAIL2019 @ 010ebce "
-        "(CJRC test-split questions and contexts, no 案由 labels; SCM sample A/B)\n",
+        "(CJRC test-split questions and contexts, no 案由 labels; SCM sample A/B), oneal2000/STARD @ bae10e1 "
+        "(train questions <-> cited articles of data/library, folds query_id % 5 in 2..4; dev and fold 1 never)\n",
         encoding="utf-8",
     )
     print(f"saved to {args.out} in {time.time() - t0:.1f}s")

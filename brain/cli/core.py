@@ -105,6 +105,13 @@ def register(app: typer.Typer) -> None:
         else:
             console.print(f"索引 {manifest['version']} 已是最新（语料与配置未变）；用 --force 强制重建")
 
+    @index_app.command("stats")
+    def index_stats(profile: str = ProfileOption) -> None:
+        """打印索引统计（JSON）：按类型的文档与片段数、各效力级别的法规数、现行有效与失效条文数。"""
+        brain = make_brain(profile)
+        with reported_errors():
+            print_json(brain.index_stats().model_dump(mode="json"))
+
     @index_app.command("status")
     def index_status(profile: str = ProfileOption) -> None:
         """显示当前索引版本。"""

@@ -169,6 +169,6 @@ def find_names(text: str) -> Iterator[Span]:
         yield Span(span[0], span[1], "姓名", text[span[0] : span[1]])
         i = span[1]
     # Once a name is known from context, every other mention of it is the same person.
-    for name in sorted(found, key=len, reverse=True):
+    for name in sorted(found, key=lambda n: (-len(n), n)):  # ties by text: same output whatever the hash seed
         for m in re.finditer(re.escape(name), text):
             yield Span(m.start(), m.end(), "姓名", name)

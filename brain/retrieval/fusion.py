@@ -41,6 +41,17 @@ def fuse(
     bm25: Sequence[tuple[int, float]], dense: Sequence[tuple[int, float]], settings: RetrievalSettings
 ) -> dict[int, float]:
     """The hybrid score per item, by the configured ``retrieval.fusion`` method."""
-    if settings.fusion == "weighted":
-        return weighted(bm25, dense, settings.dense_weight)
-    return rrf([bm25, dense], k=settings.rrf_k)
+    if settings.fusion == "rrf":
+        return rrf([bm25, dense], k=settings.rrf_k)
+    return weighted(bm25, dense, settings.dense_weight)  # also the fallback of "learned" without weights
+
+
+def add_weighted(fused: dict[int, float], ranked: Sequence[tuple[int, float]], weight: float) -> None:
+    """Add one more min-max normalised list into ``fused`` (in place) with ``weight``."""
+    if not ranked:
+        return
+    scores = [s for _, s in ranked]
+    lo, hi = min(scores), max(scores)
+    span = hi - lo or 1.0
+    for item, s in ranked:
+        fused[item] = fused.get(item, 0.0) + weight * (0.5 + 0.5 * (s - lo) / span)

@@ -12,17 +12,21 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import numpy as np
 
 from brain.errors import IndexError_
 from brain.retrieval import fusion, versions
+from brain.retrieval.columns import Columns
+from brain.retrieval.doctable import DocumentTable
 from brain.retrieval.embedder import Embedder
 from brain.retrieval.indexes import BM25Index, DenseIndex
+from brain.retrieval.learned import LearnedFusion
+from brain.retrieval.questions import QuestionIndex
 from brain.retrieval.rerank import Reranker
 from brain.retrieval.text import (
     analyzer_fingerprint,
@@ -33,13 +37,12 @@ from brain.retrieval.text import (
     tokenize_many,
 )
 from brain.settings import RetrievalSettings
-from brain.types import Chunk, Document, Hit, ScoreParts, SearchFilters, SourceKind, normalize_law_name
+from brain.types import Chunk, Document, Hit, ScoreParts, SearchFilters, normalize_law_name
 from ingest.statute import cn_to_int
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called while building; raising from it aborts the build cleanly."""
 
-_KINDS = get_args(SourceKind)
 # 《民法典》第1079条 / 民法典第一千零七十九条: a direct article look-up inside a query.
 _ARTICLE_REF = re.compile(r"《?([^《》\s，。；,]{2,40}?)》?\s*第([零〇一二两三四五六七八九十百千万\d]+)条")
 
@@ -63,6 +66,8 @@ def build_version(
     embedder: Embedder,
     settings: RetrievalSettings,
     progress: Progress = _noop,
+    expansions: Mapping[tuple[str, int], Sequence[str]] | None = None,
+    extra_manifest: Mapping[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Build and publish a new version; returns (version, manifest). The previous version keeps serving
     until the final pointer switch, and stays if anything here raises."""
@@ -77,9 +82,12 @@ def build_version(
                 progress("chunk", i, len(documents))
         progress("chunk", len(documents), len(documents))
         texts = [c.text for c in chunks]
+        by_id = {d.id: d for d in documents}
+        QuestionIndex.build(chunks, by_id, expansions or {}, embedder).save(tmp / "questions")
+        index_texts = [_index_text(c) for c in chunks]
 
         progress("bm25", 0, len(chunks))
-        tokens = tokenize_many([_index_text(c) for c in chunks])
+        tokens = tokenize_many(index_texts, progress=lambda done: progress("bm25", done, len(chunks)))
         BM25Index.build(tokens).save(tmp / "bm25")
         progress("bm25", len(chunks), len(chunks))
 
@@ -109,6 +117,7 @@ def build_version(
             "settings": settings.model_dump(
                 mode="json", include={"chunk_chars", "chunk_overlap", "embedder", "hnsw_threshold"}
             ),
+            **(extra_manifest or {}),
             "build_seconds": round(seconds, 3),
             "chunks_per_second": round(len(chunks) / seconds, 1) if seconds else None,
         }
@@ -146,57 +155,29 @@ class SearchIndex:
         self.manifest = versions.read_manifest(path)
         self.version: str = self.manifest["version"]
         self.embedder = embedder
-        self.documents = {d["id"]: Document.model_validate(d) for d in _read_jsonl(path / "documents.jsonl")}
+        self.documents = DocumentTable(path / "documents.jsonl")
         self.chunks = [Chunk.model_validate(c) for c in _read_jsonl(path / "chunks.jsonl")]
         self.bm25 = BM25Index.load(path / "bm25")
         self.dense = DenseIndex.load(path / "dense")
+        self.questions = QuestionIndex.load(path / "questions", len(self.chunks))
         if self.manifest.get("embedder_fingerprint") != embedder.fingerprint:
             raise IndexError_(
                 f"索引使用的向量模型（{self.manifest.get('embedder')}）与当前配置（{embedder.name}）不一致",
                 where=str(path),
                 hint="运行 brain index build --force 用当前模型重建索引",
             )
-        # Column arrays for filtering without touching the chunk objects.
-        self._kind = np.array([_KINDS.index(c.kind) for c in self.chunks], dtype=np.int8)
-        self._law = np.array([normalize_law_name(c.law) if c.law else "" for c in self.chunks], dtype=object)
-        self._cause = np.array([c.cause or "" for c in self.chunks], dtype=object)
-        self._region = np.array([c.region or "" for c in self.chunks], dtype=object)
-        self._in_force = np.array([c.in_force for c in self.chunks], dtype=bool)
-        self._date = np.array(
-            [c.effective_date.toordinal() if c.effective_date else 0 for c in self.chunks], dtype=np.int32
-        )
+        self.columns = Columns(self.chunks)
         self._rows_by_article: dict[tuple[str, int], list[int]] = {}
         for row, c in enumerate(self.chunks):
             if c.kind == "statute" and c.law and c.article is not None:
                 self._rows_by_article.setdefault((normalize_law_name(c.law), c.article), []).append(row)
+        # A named article resolves to its in-force version first.
+        for rows in self._rows_by_article.values():
+            rows.sort(key=lambda r: not self.chunks[r].in_force)
 
-    # ------------------------------------------------------------------ filters
-    def allowed(self, f: SearchFilters) -> np.ndarray | None:
+    def allowed(self, f: SearchFilters, home_region: str | None = None) -> np.ndarray | None:
         """Boolean row mask for the filters, or None when nothing is filtered."""
-        mask = np.ones(len(self.chunks), dtype=bool)
-        active = False
-        if f.kind:
-            mask &= self._kind == _KINDS.index(f.kind)
-            active = True
-        if f.law:
-            mask &= self._law == normalize_law_name(f.law)
-            active = True
-        if f.cause:
-            mask &= np.array([f.cause in c for c in self._cause], dtype=bool)
-            active = True
-        if f.region:
-            mask &= np.array([f.region in r for r in self._region], dtype=bool)
-            active = True
-        if f.in_force is not None:
-            mask &= self._in_force == f.in_force
-            active = True
-        if f.date_from:
-            mask &= (self._date != 0) & (self._date >= f.date_from.toordinal())
-            active = True
-        if f.date_to:
-            mask &= (self._date != 0) & (self._date <= f.date_to.toordinal())
-            active = True
-        return mask if active else None
+        return self.columns.mask(f, home_region)
 
     # ------------------------------------------------------------------ search
     def search(
@@ -209,7 +190,7 @@ class SearchIndex:
         settings: RetrievalSettings,
         reranker: Reranker | None = None,
     ) -> list[Hit]:
-        allowed = self.allowed(filters)
+        allowed = self.allowed(filters, settings.region)
         if allowed is not None and not allowed.any():
             return []
         n_cand = max(settings.candidates, top_k)
@@ -217,6 +198,7 @@ class SearchIndex:
         dense_hits: list[tuple[int, float]] = []
         if mode in ("bm25", "hybrid"):
             bm25_hits = self.bm25.search(expand_query(tokenize(query)), n_cand, allowed)
+        vec = None
         if mode in ("dense", "hybrid"):
             vec = self.embedder.encode([query])[0]
             dense_hits = self.dense.search(vec, n_cand, allowed)
@@ -226,7 +208,17 @@ class SearchIndex:
         elif mode == "dense":
             fused = {i: s for i, s in dense_hits}
         else:
-            fused = fusion.fuse(bm25_hits, dense_hits, settings)
+            question_hits = self.questions.search(query, n_cand, allowed)
+            learned = LearnedFusion.load(settings.fusion_weights) if settings.fusion == "learned" else None
+            if learned is not None:
+                q = self.questions
+                assert vec is not None
+                lists = [bm25_hits, dense_hits, question_hits, q.search_dense(vec, n_cand, allowed)]
+                fused = learned.fuse(lists, q.prior, q.law_prior, q.level)
+            else:
+                fused = fusion.fuse(bm25_hits, dense_hits, settings)
+                if settings.question_weight > 0:
+                    fusion.add_weighted(fused, question_hits, settings.question_weight)
 
         # A query naming an article (《民法典》第1079条) gets that article first.
         pinned = [r for r in self._article_rows(query) if allowed is None or allowed[r]]
@@ -236,7 +228,7 @@ class SearchIndex:
                 fused[r] = top
 
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
-        ranked = self._best_chunk_per_document(ranked)
+        ranked = self._best_chunk_per_document(ranked, max(top_k * 3, 20))
         bm25_of = dict(bm25_hits)
         dense_of = dict(dense_hits)
         rerank_of: dict[int, float] = {}
@@ -265,12 +257,16 @@ class SearchIndex:
                         bm25=bm25_of.get(row), dense=dense_of.get(row), fused=score, rerank=rerank_of.get(row)
                     ),
                     rank=rank,
+                    warning=doc.superseded,
                 )
             )
         return hits
 
-    def _best_chunk_per_document(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
-        """One hit per document: a long judgment must not fill the page with its own chunks."""
+    def _best_chunk_per_document(
+        self, ranked: list[tuple[int, float]], limit: int
+    ) -> list[tuple[int, float]]:
+        """One hit per document (a long judgment must not fill the page with its own chunks), the best
+        ``limit`` documents."""
         seen: set[str] = set()
         out = []
         for row, score in ranked:
@@ -278,6 +274,8 @@ class SearchIndex:
             if doc_id not in seen:
                 seen.add(doc_id)
                 out.append((row, score))
+                if len(out) == limit:
+                    break
         return out
 
     def _article_rows(self, query: str) -> list[int]:

@@ -21,6 +21,7 @@ import numpy as np
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 64
 HNSW_EF_SEARCH = 96
+EXACT_SUBSET_MAX = 20_000  # a filter allowing fewer rows is answered exactly from the stored vectors
 
 
 def top_k(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -123,13 +124,25 @@ class DenseIndex:
     ) -> list[tuple[int, float]]:
         """``allowed``: boolean mask of rows a filter lets through; answered exactly on that subset."""
         q = np.ascontiguousarray(query_vec.reshape(1, -1), dtype=np.float32)
+        hnsw = "HNSW" in type(self._index).__name__
+        if allowed is not None and hnsw and int(allowed.sum()) > EXACT_SUBSET_MAX:
+            # Most rows allowed (e.g. everything but other provinces' rules): HNSW skipping the others.
+            import faiss
+
+            bits = np.packbits(allowed, bitorder="little")
+            params = faiss.SearchParametersHNSW(  # type: ignore[attr-defined]
+                sel=faiss.IDSelectorBitmap(allowed.shape[0], faiss.swig_ptr(bits)),
+                efSearch=max(HNSW_EF_SEARCH, k),
+            )
+            scores, ids = self._index.search(q, min(k, self._index.ntotal), params=params)
+            return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
         if allowed is not None:
             rows = np.flatnonzero(allowed)
             if rows.size == 0:
                 return []
             scores = np.asarray(self._vectors[rows], dtype=np.float32) @ q[0]
             return [(int(rows[i]), s) for i, s in top_k(scores, k)]
-        if "HNSW" in type(self._index).__name__:
+        if hnsw:
             self._index.hnsw.efSearch = max(HNSW_EF_SEARCH, k)
         scores, ids = self._index.search(q, min(k, self._index.ntotal))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]

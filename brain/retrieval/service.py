@@ -9,7 +9,6 @@ already running keep the old :class:`SearchIndex` object until they finish. No d
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import threading
@@ -23,6 +22,14 @@ from brain.errors import IndexError_, InputError, NotFoundError
 from brain.retrieval import versions
 from brain.retrieval.embedder import Embedder, load_embedder
 from brain.retrieval.index import Progress, SearchIndex, build_version, corpus_hash
+from brain.retrieval.library import (
+    IndexStats,
+    as_of_date,
+    corpus_stats,
+    expansions_fingerprint,
+    load_corpus,
+    load_expansions,
+)
 from brain.retrieval.rerank import Reranker, load_reranker
 from brain.retrieval.text import analyzer_fingerprint, tokenize
 from brain.settings import Settings
@@ -93,22 +100,8 @@ class RetrievalService:
     # ------------------------------------------------------------------ corpus and building
     def corpus_documents(self) -> list[Document]:
         """The shipped corpus (``data/corpus/*.jsonl``) followed by ingested documents; later ids win."""
-        docs: dict[str, Document] = {}
+        docs: dict[str, Document] = {d.id: d for d in load_corpus(self.settings)}
         corpus_dir = self.settings.data_dir / "corpus"
-        for path in sorted(corpus_dir.glob("*.jsonl")):
-            with open(path, encoding="utf-8") as f:
-                for lineno, line in enumerate(f, start=1):
-                    if not line.strip():
-                        continue
-                    try:
-                        doc = Document.model_validate(json.loads(line))
-                    except ValueError as e:
-                        raise IndexError_(
-                            f"语料文件第 {lineno} 行无法解析：{e}",
-                            where=str(path),
-                            hint="修正该行（每行一个 Document JSON）后重建索引",
-                        ) from e
-                    docs[doc.id] = doc
         store_dir = self.settings.state_dir / "documents"
         if store_dir.exists():
             from ingest.store import DocumentStore
@@ -141,6 +134,7 @@ class RetrievalService:
                 }
                 same = (
                     manifest.get("corpus_hash") == corpus_hash(documents)
+                    and manifest.get("expansions") == expansions_fingerprint(self.settings)
                     and manifest.get("analyzer") == analyzer_fingerprint()
                     and manifest.get("embedder_fingerprint") == self.embedder.fingerprint
                     and all(manifest.get("settings", {}).get(k) == v for k, v in wanted.items())
@@ -155,6 +149,11 @@ class RetrievalService:
                     self.embedder,
                     r,
                     report,
+                    expansions=load_expansions(self.settings),
+                    extra_manifest={
+                        "expansions": expansions_fingerprint(self.settings),
+                        "as_of": str(as_of_date(self.settings)),
+                    },
                 )
         log.info(
             "index %s built: %s chunks in %ss",
@@ -214,6 +213,19 @@ class RetrievalService:
                 bar.update(tasks[stage], completed=done, total=total)
 
             yield report
+
+    def stats(self) -> IndexStats:
+        """``brain index stats``: documents and chunks by kind, laws by level, in-force counts (of the
+        index being served)."""
+        idx = self.current()
+        chunks: dict[str, int] = {}
+        for c in idx.chunks:
+            chunks[c.kind] = chunks.get(c.kind, 0) + 1
+        return IndexStats(
+            index_version=idx.version,
+            as_of=idx.manifest.get("as_of"),
+            **corpus_stats(list(idx.documents.values()), chunks),
+        )
 
     # ------------------------------------------------------------------ reading
     def _reload(self, force: bool = False) -> SearchIndex:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -87,10 +87,15 @@ def tokenize(text: str) -> list[str]:
     return [t for t in (w.lower() for w in jieba.cut_for_search(text)) if _is_content(t) and t not in stop]
 
 
-def tokenize_many(texts: Sequence[str]) -> list[list[str]]:
+def tokenize_many(texts: Sequence[str], progress: Callable[[int], None] | None = None) -> list[list[str]]:
     """Tokenise a corpus in this process. (A two-process pool was measured slower: pickling the token lists
-    back costs more than the Rust segmenter saves.)"""
-    return [tokenize(t) for t in texts]
+    back costs more than the Rust segmenter saves.) ``progress(done)`` is called every 5,000 texts."""
+    out = []
+    for i, t in enumerate(texts):
+        out.append(tokenize(t))
+        if progress is not None and i % 5000 == 4999:
+            progress(i + 1)
+    return out
 
 
 def expand_query(tokens: Iterable[str]) -> list[str]:
@@ -114,13 +119,19 @@ def highlight_terms(query: str) -> list[str]:
     return sorted(terms, key=len, reverse=True)
 
 
+@lru_cache(maxsize=256)
+def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
+    """One compiled pattern per query's terms (re's own cache is too small for ten snippets per query)."""
+    return re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
+
+
 def snippet(text: str, terms: Sequence[str], width: int = 160) -> str:
     """A window of ``text`` around the first matched term, with every match wrapped in 【】."""
     if not text:
         return ""
     if not terms:
         return text[:width] + ("…" if len(text) > width else "")
-    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
+    pattern = _terms_pattern(tuple(terms))
     first = pattern.search(text)
     start = 0
     if first and first.start() > width // 3:

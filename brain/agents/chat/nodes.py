@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
+from brain.agents.chat.citations import REMOVED_MARK as REMOVED_MARK
+from brain.agents.chat.citations import check_citations
 from brain.agents.chat.relevance import assess_relevance, close_to_best, search_query
 from brain.agents.chat.state import ChatContext, ChatState, Source, Turn
 from brain.agents.intake.schema import ClassifyRequest, StrategiesRequest
@@ -46,7 +47,6 @@ NO_BASIS_ANSWER = (
     f"{NO_BASIS}：知识库（法条、类案、调解策略）中没有与这个问题足够相关的内容，因此不作推测。"
     "请换一种说法描述纠纷事实，或补充纠纷类型、当事人关系等信息。"
 )
-REMOVED_MARK = "〔已删除：未在法条库中核实的引用〕"
 
 STATUTES_K = 3
 CASES_K = 3
@@ -74,16 +74,6 @@ _FOLLOW_UP_LEAD = (
     "再",
 )
 SHORT_FOLLOW_UP_CHARS = 10
-# 《民法典》第1079条, 民法典第一千零七十九条 is rare in answers; digits are what the prompt asks for.
-_LAW_MENTION = re.compile(
-    r"《(?P<law1>[^》]{2,40})》\s*第(?P<art1>\d{1,4})条"
-    r"|(?P<law2>[\u4e00-\u9fa5]{2,24}?(?:法|条例|规定|规则|解释))第(?P<art2>\d{1,4})条"
-)
-# words that run into an unbracketed law name: "以及治安管理处罚法第88条" names 治安管理处罚法
-_LEAD_IN = re.compile(
-    r"^(?:以及|及|和|与|或|并|另见|参见|见|依据|根据|按照|依照|适用|违反|参照|对照|即|如|是|的)*"
-)
-_MARKER = re.compile(r"\[(\d{1,2})\]")
 
 
 def _ordinal_value(token: str) -> int:
@@ -169,7 +159,8 @@ class ChatNodes:
                     title=hit.title,
                     # a case id means nothing to a mediator; its title (案由 + source) does
                     citation=hit.citation.label() if hit.kind == "statute" else f"案例：{hit.title}",
-                    snippet=_short(hit.text),
+                    # a text that may be superseded says so before its words
+                    snippet=(f"【提示：{hit.warning}】" if hit.warning else "") + _short(hit.text),
                     score=round(hit.score.fused, 4),
                 )
             )
@@ -344,8 +335,9 @@ class ChatNodes:
         return {"turns": [user.model_dump(), reply.model_dump()]}
 
 
-def statute_ok(ctx: ChatContext, law: str, article: int) -> bool:
-    """True if 《law》第article条 is in the index and in force."""
+def statute_ok(ctx: ChatContext, law: str, article: int) -> bool | str:
+    """《law》第article条 checked against the index: False unless it is there and in force; else the version
+    of the text checked (a note to show after the mention), or True when it has none."""
     name = normalize_law_name(law)
     try:
         hits = ctx.retrieval.search(
@@ -358,42 +350,15 @@ def statute_ok(ctx: ChatContext, law: str, article: int) -> bool:
     for h in hits:
         if h.citation.article == article and normalize_law_name(h.citation.law or "") == name:
             try:
-                return bool(ctx.retrieval.get_document(h.doc_id).in_force)
+                doc = ctx.retrieval.get_document(h.doc_id)
             except BrainError:
                 return False
+            if not doc.in_force:
+                continue  # an older version of the law: look for the current one
+            if doc.superseded:
+                return f"{doc.version}版；{doc.superseded}" if doc.version else doc.superseded
+            return f"{doc.version}版" if doc.version else True
     return False
-
-
-def check_citations(
-    answer: str, n_sources: int, statute_ok: Callable[[str, int], bool]
-) -> tuple[str, list[str]]:
-    """Remove statute mentions that ``statute_ok`` rejects and [n] markers beyond the sources; list removals."""
-    removed: list[str] = []
-    verdicts: dict[tuple[str, int], bool] = {}
-
-    def _law(m: re.Match[str]) -> str:
-        lead = ""
-        if m.group("law1"):
-            law, art = m.group("law1"), int(m.group("art1"))
-        else:
-            lead_in = _LEAD_IN.match(m.group("law2"))
-            lead = lead_in.group(0) if lead_in else ""
-            law, art = m.group("law2")[len(lead) :], int(m.group("art2"))
-        key = (normalize_law_name(law), art)
-        if key not in verdicts:
-            verdicts[key] = statute_ok(*key)
-        if verdicts[key]:
-            return m.group(0)
-        removed.append(m.group(0)[len(lead) :])
-        return lead + REMOVED_MARK
-
-    def _marker(m: re.Match[str]) -> str:
-        if 1 <= int(m.group(1)) <= n_sources:
-            return m.group(0)
-        removed.append(m.group(0))
-        return ""
-
-    return _MARKER.sub(_marker, _LAW_MENTION.sub(_law, answer)), removed
 
 
 # Graph relation types in a citation a mediator reads (the ids and graph_path keep the Cypher names).
