@@ -86,7 +86,8 @@ class CasesFacade:
             def run_intake(text: str, source: str | None, level: str) -> IntakeResult:
                 return intake.run(IntakeRequest(text=text, source=source, level=level, precedents=False))
 
-            self._ledger = LedgerService(self.settings, run_intake)
+            # started here: every ledger method may read its places and calendar before its first transaction
+            self._ledger = LedgerService(self.settings, run_intake).start()
         return self._ledger
 
     # ------------------------------------------------------------------ case ledger (台账)

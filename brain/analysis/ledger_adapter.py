@@ -76,23 +76,34 @@ def detect_ledger_case(service: AnalysisService, case_id: int) -> RegisterResult
 
 def case_create(case: CaseIn) -> Any:
     """The ledger's registration request for one stream case (the complainant first, as 反映人)."""
-    from brain.ledger.schema import CaseCreate, PartyIn, PlaceIn
+    from pydantic import ValidationError
 
-    place = PlaceIn(town=case.place.town or None, village=case.place.village or None)
+    from brain.errors import InputError
+    from brain.ledger.schema import CaseCreate
+
     parties = [
-        PartyIn(role="反映人" if i == 0 else "当事人", name=p.name, id_number=p.id_number, phone=p.phone)
+        {"role": "反映人" if i == 0 else "当事人", "name": p.name, "id_number": p.id_number, "phone": p.phone}
         for i, p in enumerate(case.parties)
     ]
-    return CaseCreate.model_validate(
-        {
-            "text": case.text,
-            "source": case.source,
-            "received_at": case.received_at,
-            "place": place,
-            "parties": parties,
-            "external_id": case.external_id or case.id,
-        }
-    )
+    try:
+        return CaseCreate.model_validate(
+            {
+                "text": case.text,
+                "source": case.source,
+                "received_at": case.received_at,
+                "place": {"town": case.place.town or None, "village": case.place.village or None},
+                "parties": parties,
+                "external_id": case.external_id or case.id,
+            }
+        )
+    except ValidationError as e:  # e.g. an id_number the ledger refuses: the caller's input, a 422
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise InputError(
+            f"案件 {case.id} 的字段 {where} 无效：{err['msg']}",
+            where=where,
+            hint="按接口文档修正该字段后重试",
+        ) from e
 
 
 def places_yaml(stream: list[CaseIn]) -> str:

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from brain.ledger.schema import Time  # naive times go out with the centre's offset (RFC 3339)
+
 AlertKind = Literal["hotspot", "emerging", "collective", "repeat", "duplicate", "escalation", "rebound"]
 AlertLevel = Literal["蓝", "橙", "红"]
 ALERT_KINDS: tuple[str, ...] = (
@@ -50,7 +52,7 @@ class CaseRecord(BaseModel):
     id: str
     external_id: str | None = None
     source: str = ""
-    received_at: datetime
+    received_at: Time
     county: str = ""
     town: str = ""
     village: str = ""
@@ -58,8 +60,8 @@ class CaseRecord(BaseModel):
     subtype: str | None = None
     risk: str | None = None
     status: str = "登记"
-    due_at: datetime | None = None
-    resolved_at: datetime | None = None
+    due_at: Time | None = None
+    resolved_at: Time | None = None
     reopened_from: str | None = None
     text_redacted: str = ""
     person_hashes: list[str] = Field(default_factory=list, description="keyed hashes of the parties")
@@ -78,9 +80,9 @@ class Alert(BaseModel):
     rule: str = Field(description="the rule or statistic that fired, in words")
     evidence: dict[str, Any] = Field(default_factory=dict)
     case_ids: list[str] = Field(default_factory=list)
-    created_at: datetime
-    updated_at: datetime
-    first_case_at: datetime | None = None
+    created_at: Time
+    updated_at: Time
+    first_case_at: Time | None = None
     status: Literal["open", "acknowledged", "closed"] = "open"
 
 
@@ -129,8 +131,8 @@ class HotspotCell(BaseModel):
 
 
 class HotspotResult(BaseModel):
-    since: datetime
-    until: datetime
+    since: Time
+    until: Time
     cells: list[HotspotCell]
     sql: str = Field(description="the query behind the counts")
 
@@ -149,8 +151,8 @@ class ReportResult(BaseModel):
     title: str
     level: str
     place: str
-    start: datetime
-    end: datetime
+    start: Time
+    end: Time
     numbers: dict[str, Any] = Field(description="every figure in the text, with the query that counted it")
     files: dict[str, str] = Field(default_factory=dict, description="format -> path under state_dir")
     html: str = ""

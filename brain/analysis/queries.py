@@ -29,6 +29,9 @@ class Figure:
     params: dict[str, Any]
 
 
+UNKNOWN_PLACE = "（未标明）"
+
+
 def _sql(conn: sa.Connection, stmt: Any) -> str:
     return str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": False}))
 
@@ -187,9 +190,9 @@ def hotspot_cells(conn: sa.Connection, query: HotspotQuery, params: AnalysisPara
         shape, rate = params.hotspot_prior_windows * 0.5 + h, params.hotspot_prior_windows + windows
         pv = nb_tail(int(n), shape, rate)
         cells.append(
-            HotspotCell(
-                place=u,
-                town=town,
+            HotspotCell(  # a case registered without a village (or town) is counted under 未标明
+                place=u or UNKNOWN_PLACE,
+                town=town or UNKNOWN_PLACE,
                 type=t,
                 count=int(n),
                 expected=round(shape / rate, 3),
