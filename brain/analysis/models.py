@@ -8,11 +8,29 @@ analysis' own store, a test table and the ledger's database once merged.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from brain.ledger import schema as ledger_schema
 from brain.ledger.schema import Time  # naive times go out with the centre's offset (RFC 3339)
+
+
+def _local_query_time(value: datetime) -> datetime:
+    """A query bound as the centre's naive local time (the store keeps naive local times): an aware time is
+    converted; one outside 1990-2200 is refused (the window arithmetic would overflow on year 1 or 9999)."""
+    try:
+        local = (
+            value if value.tzinfo is None else value.astimezone(ledger_schema.LOCAL_TZ).replace(tzinfo=None)
+        )
+    except (OverflowError, ValueError):
+        local = datetime(1, 1, 1)
+    if not datetime(1990, 1, 1) <= local < datetime(2200, 1, 1):
+        raise ValueError("时间超出范围，请使用 1990 年至 2200 年之间的时间")
+    return local
+
+
+QueryTime = Annotated[datetime, AfterValidator(_local_query_time)]
 
 AlertKind = Literal["hotspot", "emerging", "collective", "repeat", "duplicate", "escalation", "rebound"]
 AlertLevel = Literal["蓝", "橙", "红"]
@@ -104,7 +122,7 @@ class AnalysisAlertQuery(BaseModel):
     kind: AlertKind | None = None
     level: AlertLevel | None = None
     place: str | None = Field(default=None, description="县、乡镇或村名（任一级）")
-    since: datetime | None = None
+    since: QueryTime | None = None
     limit: int = Field(default=100, ge=1, le=1000)
 
 
@@ -116,8 +134,8 @@ class AnalysisAlertPage(BaseModel):
 class HotspotQuery(BaseModel):
     level: Literal["县", "镇", "村"] = "村"
     place: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: QueryTime | None = None
+    until: QueryTime | None = None
 
 
 class HotspotCell(BaseModel):
@@ -141,8 +159,8 @@ class ReportRequest(BaseModel):
     level: Literal["镇", "县"] = "县"
     place: str = Field(min_length=1, description="乡镇或县名")
     period: Literal["week", "half-month", "month", "custom"] = "month"
-    end: datetime | None = Field(default=None, description="期末（不含）；缺省为现在")
-    start: datetime | None = Field(default=None, description="custom 时的期初")
+    end: QueryTime | None = Field(default=None, description="期末（不含）；缺省为现在")
+    start: QueryTime | None = Field(default=None, description="custom 时的期初")
     formats: list[Literal["html", "pdf", "docx"]] = Field(default_factory=lambda: ["html", "pdf"])  # type: ignore[arg-type]
 
 
