@@ -18,15 +18,16 @@ from brain.ledger.schema import Time  # naive times go out with the centre's off
 
 def _local_query_time(value: datetime) -> datetime:
     """A query bound as the centre's naive local time (the store keeps naive local times): an aware time is
-    converted; one outside 1990-2200 is refused (the window arithmetic would overflow on year 1 or 9999)."""
+    converted; one outside 1900-2200 is refused (the window arithmetic would overflow on year 1 or 9999;
+    the ledger takes cases from 1990 on, and the detectors' history windows reach a year before that)."""
     try:
         local = (
             value if value.tzinfo is None else value.astimezone(ledger_schema.LOCAL_TZ).replace(tzinfo=None)
         )
     except (OverflowError, ValueError):
         local = datetime(1, 1, 1)
-    if not datetime(1990, 1, 1) <= local < datetime(2200, 1, 1):
-        raise ValueError("时间超出范围，请使用 1990 年至 2200 年之间的时间")
+    if not datetime(1900, 1, 1) <= local < datetime(2200, 1, 1):
+        raise ValueError("时间超出范围，请使用 1900 年至 2200 年之间的时间")
     return local
 
 

@@ -7,11 +7,13 @@ request for what is an attribute lookup.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 from fastapi import Request
+from pydantic import BaseModel, ValidationError
 
+from brain.errors import InputError
 from brain.service import Brain
 
 T = TypeVar("T")
@@ -47,3 +49,18 @@ def compute_limiter(request: Request, name: str = "compute") -> anyio.CapacityLi
         limiter = anyio.CapacityLimiter(settings.api.compute_threads)
         setattr(state, attr, limiter)
     return limiter
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def build(model: type[M], **values: Any) -> M:
+    """A request model from a route's query/path parameters: a value the model refuses (a time out of range,
+    a bad field) is the caller's 422 with the field named, not a 500 from inside the handler."""
+    try:
+        return model(**values)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err["loc"]) or model.__name__
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise InputError(f"参数 {where} 无效：{msg}", where=where, hint="按接口文档修正该参数后重试") from e

@@ -33,7 +33,7 @@ from brain.analysis.models import (
     ReportResult,
 )
 from brain.analysis.registration import CaseIn
-from brain.api.deps import get_brain
+from brain.api.deps import build, get_brain
 from brain.errors import InputError, NotFoundError
 from brain.ledger.schema import AlertPage, AlertQuery, AlertView
 from brain.service import Brain
@@ -81,14 +81,12 @@ async def list_alerts(
     items: list[AlertView | Alert] = []
     next_cursor, total = None, 0
     if kind is None or kind in LEDGER_KINDS:
-        q = AlertQuery(acked=acked, kind=kind, town=town or place, cursor=cursor, limit=limit)
+        q = build(AlertQuery, acked=acked, kind=kind, town=town or place, cursor=cursor, limit=limit)
         page: AlertPage = await run_in_threadpool(brain.list_alerts, q)
         items += page.items
         next_cursor = page.next_cursor
     if (kind is None or kind in ALERT_KINDS) and cursor is None:
-        aq = AnalysisAlertQuery.model_validate(
-            {"kind": kind, "level": level, "place": place or town, "since": since, "limit": limit}
-        )
+        aq = build(AnalysisAlertQuery, kind=kind, level=level, place=place or town, since=since, limit=limit)
         apage: AnalysisAlertPage = await run_in_threadpool(brain.analysis_alerts, aq)
         items += apage.items
         total = apage.total
@@ -117,7 +115,7 @@ async def hotspots(
     until: datetime | None = Query(None),
     brain: Brain = Depends(get_brain),
 ) -> HotspotResult:
-    q = HotspotQuery(level=level, place=place, since=since, until=until)
+    q = build(HotspotQuery, level=level, place=place, since=since, until=until)
     result: HotspotResult = await run_in_threadpool(brain.analysis_hotspots, q)
     return result
 
@@ -133,7 +131,7 @@ async def letter(
     brain: Brain = Depends(get_brain),
 ) -> LetterResult:
     result: LetterResult = await run_in_threadpool(
-        brain.alert_letter, LetterRequest(alert_id=alert_id, kind=kind)
+        brain.alert_letter, build(LetterRequest, alert_id=alert_id, kind=kind)
     )
     return result
 

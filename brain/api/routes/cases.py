@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from brain.agreements.models import AgreementRequest
-from brain.api.deps import get_brain, run_compute
+from brain.api.deps import build, get_brain, run_compute
 from brain.ledger.schema import (
     AlertAck,
     AlertView,
@@ -86,7 +86,8 @@ async def list_cases(
     limit: int = Query(50, ge=1, le=500),
     brain: Brain = Depends(get_brain),
 ) -> CasePage:
-    q = CaseQuery(
+    q = build(
+        CaseQuery,
         status=status,
         type=type,
         risk=risk,
@@ -121,7 +122,7 @@ async def case_event(
     case_id: Id, body: CaseEventBody, request: Request, brain: Brain = Depends(get_brain)
 ) -> CaseView:
     """按状态机流转案件并记一条事件；版本不一致或当前状态不允许时 409（列出允许的操作）。"""
-    req = CaseEventRequest(case_id=case_id, **body.model_dump())
+    req = build(CaseEventRequest, case_id=case_id, **body.model_dump())
     view: CaseView = await run_compute(request, lambda: brain.case_event(req))
     return view
 
@@ -132,7 +133,7 @@ async def case_event(
 async def case_agreement(
     case_id: Id, body: AgreementRequest, request: Request, brain: Brain = Depends(get_brain)
 ) -> CaseAgreementResult:
-    req = CaseAgreementRequest(case_id=case_id, request=body)
+    req = build(CaseAgreementRequest, case_id=case_id, request=body)
     result: CaseAgreementResult = await run_compute(request, lambda: brain.draft_case_agreement(req))
     return result
 
@@ -159,7 +160,7 @@ async def list_followups(
     limit: int = Query(100, ge=1, le=1000),
     brain: Brain = Depends(get_brain),
 ) -> FollowUpPage:
-    q = FollowUpQuery(due_before=due_before, done=done, town=town, limit=limit)
+    q = build(FollowUpQuery, due_before=due_before, done=done, town=town, limit=limit)
     page: FollowUpPage = await run_compute(request, lambda: brain.list_followups(q))
     return page
 
