@@ -8,6 +8,7 @@ UI's facade client reads a method's request type from its annotation.
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from brain.agents.intake.schema import ClassifyRequest, IntakeRequest
@@ -67,6 +68,7 @@ class CasesFacade:
 
     if TYPE_CHECKING:
         settings: Settings
+        _lock: threading.RLock
 
         @property
         def intake_service(self) -> IntakeService: ...
@@ -78,17 +80,20 @@ class CasesFacade:
 
     @property
     def ledger_service(self) -> LedgerService:
-        if self._ledger is None:
-            from brain.ledger.service import LedgerService
+        # under the facade's lock: two first requests at once ran two Alembic migrations in one process
+        # (alembic's module-level proxy then fails with KeyError 'script': a 500 seen under schemathesis)
+        with self._lock:
+            if self._ledger is None:
+                from brain.ledger.service import LedgerService
 
-            intake = self.intake_service
+                intake = self.intake_service
 
-            def run_intake(text: str, source: str | None, level: str) -> IntakeResult:
-                return intake.run(IntakeRequest(text=text, source=source, level=level, precedents=False))
+                def run_intake(text: str, source: str | None, level: str) -> IntakeResult:
+                    return intake.run(IntakeRequest(text=text, source=source, level=level, precedents=False))
 
-            # started here: every ledger method may read its places and calendar before its first transaction
-            self._ledger = LedgerService(self.settings, run_intake).start()
-        return self._ledger
+                # started here: every ledger method may read its places and calendar before its first query
+                self._ledger = LedgerService(self.settings, run_intake).start()
+            return self._ledger
 
     # ------------------------------------------------------------------ case ledger (台账)
     def register_case(self, request: CaseCreate) -> CaseView:
@@ -161,12 +166,13 @@ class CasesFacade:
     # ------------------------------------------------------------------ analysis (态势研判)
     @property
     def analysis_service(self) -> AnalysisService:
-        if self._analysis is None:
-            from brain.analysis.factory import build_analysis
+        with self._lock:
+            if self._analysis is None:
+                from brain.analysis.factory import build_analysis
 
-            ledger = self.ledger_service.start().engine if self.settings.analysis.follow_ledger else None
-            self._analysis = build_analysis(self.settings, ledger)
-        return self._analysis
+                ledger = self.ledger_service.engine if self.settings.analysis.follow_ledger else None
+                self._analysis = build_analysis(self.settings, ledger)
+            return self._analysis
 
     def analysis_register(self, case: CaseIn) -> RegisterResult:
         """Register one case (through the ledger when the analysis follows it) and run every detector."""
