@@ -230,7 +230,7 @@ class AnalysisSettings(BaseModel):
     follow_ledger: bool = Field(
         default=True,
         description="detectors run on every case the ledger registers, with their tables in the ledger's "
-        "(SQLite) database; false = the analysis' own store (analysis.url)",
+        "database (SQLite, or PostgreSQL through schema brain_analysis); false = the analysis' own store (analysis.url)",
     )
     embedder: bool = Field(default=True, description="use the retrieval embedder for paraphrase candidates")
     webhooks: list[WebhookTarget] = Field(default_factory=list)

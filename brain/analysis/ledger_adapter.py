@@ -4,9 +4,12 @@ The ledger's ``cases`` table carries exactly the columns the detectors read (bra
 analysis tables are created in the ledger's database and the SQL runs there unchanged; ``case_persons`` is a
 view over the ledger's ``parties`` (its keyed ID-number and phone hashes). The ledger writes the case (with
 its own intake, deadlines and encryption); :func:`detect_ledger_case` then reads the stored row and runs the
-detectors on it (a sink that writes nothing). Today this runs on SQLite (the embedded default): the ledger's
-integer ids meet the analysis' text ids by SQLite's type affinity; a PostgreSQL ledger needs the same view
-with ``CAST(id AS text)`` (docs/analysis.md).
+detectors on it (a sink that writes nothing). On SQLite the ledger's integer ids meet the analysis' text ids
+by SQLite's type affinity. PostgreSQL has no implicit integer = text comparison, so there the analysis gets
+its own schema ``brain_analysis``: its tables, plus views ``cases`` (``CAST(id AS text)``) and
+``case_persons`` over the ledger's tables, reached through a second engine whose ``search_path`` is
+``brain_analysis, <ledger schema>``, so the detectors' SQL runs unchanged; an expression index on
+``CAST(id AS text)`` keeps the id joins indexed (docs/analysis.md).
 """
 
 from __future__ import annotations
@@ -36,18 +39,53 @@ class LedgerSink:
         return None
 
 
+PG_SCHEMA = "brain_analysis"
+# the columns the detectors read (brain/analysis/store.py ``cases``), ids as text like the analysis tables'
+PG_VIEWS = """
+CREATE OR REPLACE VIEW {a}.cases AS
+  SELECT CAST(id AS text) AS id, external_id, source, received_at, county, town, village, type, subtype,
+         risk, status, due_at, resolved_at, CAST(reopened_from AS text) AS reopened_from, text_redacted
+  FROM {l}.cases;
+CREATE OR REPLACE VIEW {a}.case_persons AS
+  SELECT CAST(case_id AS text) AS case_id, id_hash AS person_hash FROM {l}.parties WHERE id_hash IS NOT NULL
+  UNION
+  SELECT CAST(case_id AS text), phone_hash FROM {l}.parties WHERE phone_hash IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ix_cases_id_text ON {l}.cases ((CAST(id AS text)));
+CREATE INDEX IF NOT EXISTS ix_parties_case_text ON {l}.parties ((CAST(case_id AS text)));
+CREATE INDEX IF NOT EXISTS ix_cases_village_type_recv ON {l}.cases (village, type, received_at);
+"""
+
+
 def ledger_store(engine: sa.Engine) -> AnalysisStore:
+    if engine.dialect.name == "postgresql":
+        return AnalysisStore(_pg_engine(engine), own_cases=False)
     if engine.dialect.name != "sqlite":
         from brain.errors import ConfigError
 
         raise ConfigError(
-            "研判库跟随台账目前只支持 SQLite 台账",
+            f"研判库跟随台账不支持 {engine.dialect.name} 台账",
             where="analysis.follow_ledger",
-            hint="PostgreSQL 台账请设置 analysis.follow_ledger=false 并配置 analysis.url（研判使用自己的库）",
+            hint="请使用 SQLite 或 PostgreSQL 台账，或设置 analysis.follow_ledger=false 并配置 analysis.url",
         )
     with engine.begin() as conn:
         conn.exec_driver_sql(CASE_PERSONS_VIEW)
     return AnalysisStore(engine, own_cases=False)
+
+
+def _pg_engine(engine: sa.Engine) -> sa.Engine:
+    """The analysis' engine on a PostgreSQL ledger: schema ``brain_analysis`` first on the search path."""
+    with engine.begin() as conn:
+        ledger_schema = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
+        conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}")
+        for stmt in PG_VIEWS.format(a=PG_SCHEMA, l=ledger_schema).split(";"):
+            if stmt.strip():
+                conn.exec_driver_sql(stmt)
+    return sa.create_engine(
+        engine.url,
+        future=True,
+        pool_pre_ping=True,
+        connect_args={"options": f"-csearch_path={PG_SCHEMA},{ledger_schema}"},
+    )
 
 
 def _party_groups(conn: sa.Connection, case_id: int) -> list[list[str]]:
@@ -60,7 +98,7 @@ def _party_groups(conn: sa.Connection, case_id: int) -> list[list[str]]:
 def detect_ledger_case(service: AnalysisService, case_id: int) -> RegisterResult:
     """Run the detectors on one case the ledger has just registered."""
     with service.store.engine.connect() as conn:
-        row = conn.execute(sa.select(cases).where(cases.c.id == case_id)).mappings().first()
+        row = conn.execute(sa.select(cases).where(cases.c.id == str(case_id))).mappings().first()
         groups = _party_groups(conn, case_id)
     if row is None:
         from brain.errors import NotFoundError
