@@ -9,6 +9,8 @@ UI's facade client reads a method's request type from its annotation.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from brain.agents.intake.schema import ClassifyRequest, IntakeRequest
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
         ReportList,
         ReportRequest,
         ReportResult,
+        ScheduleRun,
     )
     from brain.analysis.registration import CaseIn
     from brain.analysis.service import AnalysisService
@@ -65,6 +68,7 @@ class CasesFacade:
 
     _ledger: LedgerService | None
     _analysis: AnalysisService | None
+    report_clock: Callable[[], datetime] = datetime.now  # the report schedule's clock (tests move it)
 
     if TYPE_CHECKING:
         settings: Settings
@@ -197,6 +201,14 @@ class CasesFacade:
         from brain.analysis.report import list_reports
 
         return list_reports(self.settings)
+
+    def run_due_reports(self, request: ScheduleRun) -> ReportList:
+        """Write the scheduled reports whose last completed period has none yet (idempotent per period)."""
+        from brain.analysis.models import ReportList
+        from brain.analysis.schedule import run_due
+
+        now = request.now or self.report_clock()
+        return ReportList(items=run_due(self.analysis_service.store, self.settings, now))
 
     def alert_letter(self, request: LetterRequest) -> LetterResult:
         from brain.analysis.letters import draft_letter

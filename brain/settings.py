@@ -222,6 +222,13 @@ class WebhookTarget(BaseModel):
     kinds: list[str] = Field(default_factory=list, description="alert kinds to send; empty = all")
 
 
+class ReportSchedule(BaseModel):
+    level: Literal["镇", "县"] = Field(description="镇 = a town report, 县 = a county report")
+    place: str = Field(default="", description="town or county name; empty = every one that has cases")
+    period: Literal["week", "half-month", "month"] = "week"
+    formats: list[Literal["html", "pdf", "docx"]] = Field(default_factory=lambda: ["html", "pdf"])  # type: ignore[arg-type]
+
+
 class AnalysisSettings(BaseModel):
     url: str | None = Field(
         default=None,
@@ -235,6 +242,11 @@ class AnalysisSettings(BaseModel):
     embedder: bool = Field(default=True, description="use the retrieval embedder for paraphrase candidates")
     webhooks: list[WebhookTarget] = Field(default_factory=list)
     webhook_retries: int = Field(default=5, ge=0, le=20)
+    schedule: list[ReportSchedule] = Field(
+        default_factory=list,
+        description="scheduled 研判报告, e.g. [{level: 镇, period: week}, {level: 县, period: month}]",
+    )
+    schedule_interval_s: float = Field(default=3600, gt=0, description="how often the service checks")
 
 
 class Settings(BaseSettings):

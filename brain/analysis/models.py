@@ -161,7 +161,9 @@ class ReportRequest(BaseModel):
     place: str = Field(min_length=1, description="乡镇或县名")
     period: Literal["week", "half-month", "month", "custom"] = "month"
     end: QueryTime | None = Field(default=None, description="期末（不含）；缺省为现在")
-    start: QueryTime | None = Field(default=None, description="custom 时的期初")
+    start: QueryTime | None = Field(
+        default=None, description="custom 时的期初（与 end 同给时为该期间的期初）"
+    )
     formats: list[Literal["html", "pdf", "docx"]] = Field(default_factory=lambda: ["html", "pdf"])  # type: ignore[arg-type]
 
 
@@ -175,10 +177,18 @@ class ReportResult(BaseModel):
     numbers: dict[str, Any] = Field(description="every figure in the text, with the query that counted it")
     files: dict[str, str] = Field(default_factory=dict, description="format -> path under state_dir")
     html: str = ""
+    period: str = Field(default="", description="week / half-month / month / custom")
+    scheduled: bool = Field(default=False, description="written by the schedule (analysis.schedule)")
 
 
 class ReportList(BaseModel):
     items: list[ReportResult]
+
+
+class ScheduleRun(BaseModel):
+    """Run the scheduled reports that are due (``analysis.schedule``) as of ``now``."""
+
+    now: QueryTime | None = Field(default=None, description="as of this time; default now (tests move it)")
 
 
 class LetterRequest(BaseModel):

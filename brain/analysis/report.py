@@ -8,7 +8,6 @@ numbers.json) and listed from there."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 from brain.analysis import plots
 from brain.analysis.models import KIND_LABELS, ReportList, ReportRequest, ReportResult
 from brain.analysis.queries import Figure, figures
+from brain.analysis.schedule import report_id
 from brain.analysis.store import AnalysisStore, cases
 from brain.errors import InputError
 from brain.settings import Settings
@@ -41,6 +41,8 @@ def period(req: ReportRequest, latest: datetime | None) -> tuple[datetime, datet
                 hint="例如 start=2026-05-01T00:00:00, end=2026-06-01T00:00:00",
             )
         return req.start, req.end
+    if req.start is not None and req.end is not None and req.start < req.end:
+        return req.start, req.end  # a calendar period (the schedule's week, half-month or month)
     end = req.end or (
         (latest + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
         if latest
@@ -49,7 +51,9 @@ def period(req: ReportRequest, latest: datetime | None) -> tuple[datetime, datet
     return end - timedelta(days=PERIOD_DAYS[req.period]), end
 
 
-def build_report(store: AnalysisStore, req: ReportRequest, settings: Settings) -> ReportResult:
+def build_report(
+    store: AnalysisStore, req: ReportRequest, settings: Settings, *, scheduled: bool = False
+) -> ReportResult:
     col = cases.c.town if req.level == "镇" else cases.c.county
     with store.engine.connect() as conn, conn.begin():
         latest = conn.execute(sa.select(sa.func.max(cases.c.received_at)).where(col == req.place)).scalar()
@@ -71,7 +75,7 @@ def build_report(store: AnalysisStore, req: ReportRequest, settings: Settings) -
         villages_of: dict[str, list[str]] = {}
         for t, v in conn.execute(sa.select(cases.c.town, cases.c.village).distinct()).all():
             villages_of.setdefault(t, []).append(v)
-    return _render(req, settings, figs, start, end, county, villages_of)
+    return _render(req, settings, figs, start, end, county, villages_of, scheduled)
 
 
 def _render(
@@ -82,6 +86,7 @@ def _render(
     end: datetime,
     county: str,
     villages_of: dict[str, list[str]],
+    scheduled: bool = False,
 ) -> ReportResult:
     n = {k: (f.value or 0) for k, f in figs.items() if not isinstance(f.value, list)}
     prev = dict(figs["previous_by_type"].value)
@@ -105,7 +110,7 @@ def _render(
     )
     resolved = int(n["resolved"])
     title = f"{req.place}{ {'week': '周', 'half-month': '半月', 'month': '月度', 'custom': ''}[req.period] }矛盾纠纷研判报告"
-    rid = "RPT-" + hashlib.sha1(f"{req.level}|{req.place}|{start}|{end}".encode()).hexdigest()[:10]
+    rid = report_id(req.level, req.place, start, end)
     ctx = {
         "title": title,
         "place": req.place,
@@ -159,6 +164,8 @@ def _render(
         numbers=numbers,
         files=files,
         html=html,
+        period=req.period,
+        scheduled=scheduled,
     )
     (out / "report.json").write_text(result.model_dump_json(exclude={"html"}), encoding="utf-8")
     return result

@@ -5,12 +5,14 @@ State is loaded once in the lifespan (index, graph connection, LLM client) and k
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from fastapi import FastAPI
 
@@ -40,9 +42,12 @@ def create_app(settings: Settings | None = None, brain: Brain | None = None) -> 
         await anyio.to_thread.run_sync(_start, the_brain)
         log.info("brain started (profile=%s)", settings.profile)
         _log_addresses(settings)
+        scheduled = _start_schedule(the_brain, settings)
         try:
             yield
         finally:
+            if scheduled is not None:
+                scheduled.cancel()
             await anyio.to_thread.run_sync(the_brain.close)
             gc.unfreeze()  # what _start froze may be garbage now (tests run many apps in one process)
 
@@ -77,6 +82,22 @@ def _start(brain: Brain) -> None:
     _warm_chat(brain)
     gc.collect()
     gc.freeze()
+
+
+def _start_schedule(brain: Brain, settings: Settings) -> asyncio.Task[None] | None:
+    """The scheduled 研判报告 (analysis.schedule) as a background task of the lifespan; the clock is the
+    brain's ``report_clock`` (tests move it)."""
+    if not settings.analysis.schedule:
+        return None
+    from brain.analysis.models import ScheduleRun
+    from brain.analysis.schedule import report_loop
+
+    def run(now: datetime) -> object:
+        return brain.run_due_reports(ScheduleRun(now=now))
+
+    return asyncio.get_running_loop().create_task(
+        report_loop(run, settings.analysis.schedule_interval_s, brain.report_clock)
+    )
 
 
 def _warm_chat(brain: Brain) -> None:

@@ -12,39 +12,75 @@ from brain.cli._common import ProfileOption, brain_session, console, print_json
 app = typer.Typer(no_args_is_help=True)
 
 
-def register(root: typer.Typer) -> None:
-    @root.command("report")
-    def report(
-        level: str = typer.Option("县", "--level", help="镇 或 县"),
-        place: str = typer.Option(..., "--place", help="乡镇或县名"),
-        period: str = typer.Option("month", "--period", help="week / half-month / month / custom"),
-        end: datetime = typer.Option(None, "--end", help="期末（不含），缺省为该地最后一件案件的次日"),
-        start: datetime = typer.Option(None, "--start", help="custom 时的期初"),
-        formats: str = typer.Option("html,pdf", "--format", help="html,pdf,docx 逗号分隔"),
-        as_json: bool = typer.Option(False, "--json", help="输出报告的全部数字及其查询"),
-        profile: str = ProfileOption,
-    ) -> None:
-        """生成研判报告（HTML/PDF/DOCX，含趋势图、热力图、平安地图、本期预警）。"""
-        from brain.analysis.models import ReportRequest
+report_app = typer.Typer()
+schedule_app = typer.Typer(no_args_is_help=True, help="定期研判报告（analysis.schedule）")
+report_app.add_typer(schedule_app, name="schedule")
 
-        req = ReportRequest.model_validate(
-            {
-                "level": level,
-                "place": place,
-                "period": period,
-                "end": end,
-                "start": start,
-                "formats": [f.strip() for f in formats.split(",") if f.strip()],
-            }
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(report_app, name="report", help="生成研判报告；report schedule run-due 运行到期的定期报告")
+
+
+@report_app.callback(invoke_without_command=True)
+def report(
+    ctx: typer.Context,
+    level: str = typer.Option("县", "--level", help="镇 或 县"),
+    place: str = typer.Option(None, "--place", help="乡镇或县名"),
+    period: str = typer.Option("month", "--period", help="week / half-month / month / custom"),
+    end: datetime = typer.Option(None, "--end", help="期末（不含），缺省为该地最后一件案件的次日"),
+    start: datetime = typer.Option(None, "--start", help="custom 时的期初"),
+    formats: str = typer.Option("html,pdf", "--format", help="html,pdf,docx 逗号分隔"),
+    as_json: bool = typer.Option(False, "--json", help="输出报告的全部数字及其查询"),
+    profile: str = ProfileOption,
+) -> None:
+    """生成研判报告（HTML/PDF/DOCX，含趋势图、热力图、平安地图、本期预警）。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not place:
+        raise typer.BadParameter("请用 --place 指定乡镇或县名", param_hint="--place")
+    from brain.analysis.models import ReportRequest
+
+    req = ReportRequest.model_validate(
+        {
+            "level": level,
+            "place": place,
+            "period": period,
+            "end": end,
+            "start": start,
+            "formats": [f.strip() for f in formats.split(",") if f.strip()],
+        }
+    )
+    with brain_session(profile) as brain:
+        result = brain.analysis_report(req)
+    if as_json:
+        print_json(result.model_copy(update={"html": ""}))
+        return
+    console.print(f"[bold]{result.title}[/bold]（{result.start:%Y-%m-%d} 至 {result.end:%Y-%m-%d}）")
+    for fmt, path in result.files.items():
+        typer.echo(f"{fmt}: {path}")
+
+
+@schedule_app.command("run-due")
+def run_due(
+    now: datetime = typer.Option(None, "--now", help="按此时间判断到期（缺省为现在）"),
+    as_json: bool = typer.Option(False, "--json"),
+    profile: str = ProfileOption,
+) -> None:
+    """运行到期的定期研判报告一次（每期只写一次；可由 cron 调用）。"""
+    from brain.analysis.models import ScheduleRun
+
+    with brain_session(profile) as brain:
+        if not brain.settings.analysis.schedule:
+            console.print("未配置定期报告（analysis.schedule 为空），无事可做")
+        written = brain.run_due_reports(ScheduleRun(now=now))
+    if as_json:
+        print_json(
+            written.model_copy(update={"items": [r.model_copy(update={"html": ""}) for r in written.items]})
         )
-        with brain_session(profile) as brain:
-            result = brain.analysis_report(req)
-        if as_json:
-            print_json(result.model_copy(update={"html": ""}))
-            return
-        console.print(f"[bold]{result.title}[/bold]（{result.start:%Y-%m-%d} 至 {result.end:%Y-%m-%d}）")
-        for fmt, path in result.files.items():
-            typer.echo(f"{fmt}: {path}")
+        return
+    for r in written.items:
+        typer.echo(f"{r.id} {r.title}（{r.start:%Y-%m-%d} 至 {r.end:%Y-%m-%d}）{r.files.get('html', '')}")
+    console.print(f"写出定期报告 {len(written.items)} 份")
 
 
 @app.command("alerts")
