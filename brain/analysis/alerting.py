@@ -27,6 +27,10 @@ class AnalysisParams(BaseModel):
     hotspot_prior_windows: float = 4.0
     hotspot_alpha: float = Field(default=1e-3, description="NB tail probability that fires (蓝)")
     hotspot_min_count: int = 5
+    hotspot_small_count: int = Field(
+        default=5, description="counts from here up to min_count fire only at small_alpha (= min_count: off)"
+    )
+    hotspot_small_alpha: float = Field(default=1e-5, description="alpha of the small-count tier (by type)")
     hotspot_min_history_days: float = 21
     hotspot_all_types: bool = Field(default=True, description="also test the village's total over all types")
     hotspot_all_alpha: float = Field(default=1e-4, description="alpha of the all-types test (more cells mix)")
