@@ -112,6 +112,43 @@ def test_hotspot_against_own_history(tmp_path: Path) -> None:
     assert "负二项" in alert.rule and "历史" in alert.rule
 
 
+@pytest.mark.parametrize("small_count", [4, 5])
+def test_hotspot_small_count_tier(tmp_path: Path, small_count: int) -> None:
+    """Four cases of a type the quiet village never had fire only in the small-count tier (at its stricter
+    alpha); four of the busy village's usual type never do."""
+    from brain.analysis.alerting import AnalysisParams
+
+    params = AnalysisParams(hotspot_small_count=small_count, hotspot_small_alpha=1e-5)
+    svc = AnalysisService(AnalysisStore(make_engine(f"sqlite:///{tmp_path / 'a.sqlite3'}")), params=params)
+    i = _history(svc)
+    t = T0 + timedelta(weeks=8)
+    for k in range(4):
+        i += 1
+        svc.register(
+            _case(i, t + timedelta(hours=12 * k), "东门社区", "土地承包纠纷", f"东门{k}：{FILLER[k]}{i}")
+        )
+    assert _alerts(svc, "hotspot") == []
+    for k in range(4):
+        i += 1
+        svc.register(
+            _case(
+                i,
+                t + timedelta(hours=9 * k),
+                "北关村",
+                "劳动争议",
+                f"北关村第{k}件：{FILLER[(2 * k + 1) % 8]}{i}",
+            )
+        )
+    got = _alerts(svc, "hotspot")
+    if small_count == 5:  # the tier off: below hotspot_min_count nothing fires
+        assert got == []
+        return
+    (alert,) = got
+    cell = alert.evidence["cells"][0]
+    assert alert.place.village == "北关村" and cell["count"] == 4 and cell["type"] == "劳动争议"
+    assert cell["p_value"] < params.hotspot_small_alpha
+
+
 def test_duplicate_links_to_first_and_is_not_counted_again(tmp_path: Path) -> None:
     svc = _svc(tmp_path)
     text = "村东头的养猪场污水直接排进河里，整条河都臭了，夏天根本没法开窗，希望环保部门尽快处理"
