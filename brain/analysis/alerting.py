@@ -28,7 +28,7 @@ class AnalysisParams(BaseModel):
     hotspot_alpha: float = Field(default=1e-3, description="NB tail probability that fires (蓝)")
     hotspot_min_count: int = 5
     hotspot_small_count: int = Field(
-        default=5, description="counts from here up to min_count fire only at small_alpha (= min_count: off)"
+        default=4, description="counts from here up to min_count fire only at small_alpha (= min_count: off)"
     )
     hotspot_small_alpha: float = Field(default=1e-5, description="alpha of the small-count tier (by type)")
     hotspot_min_history_days: float = 21

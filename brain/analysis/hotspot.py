@@ -50,10 +50,18 @@ def prior_rate(
 ) -> float:
     """County-wide rate of the type per village and window over the history period. It moves slowly, so it
     is counted once per county, type and day (a county-wide scan per case would grow with the ledger)."""
-    key = (str(conn.engine.url), case.county, case.type if type_cond else None, f"{start:%Y-%m-%d}")
-    if key not in _PRIOR:
+    day = f"{start:%Y-%m-%d}"
+    key = (str(conn.engine.url), case.county, case.type if type_cond else None, day)
+    if key not in _PRIOR:  # one grouped scan fills every type of the county and day (and the all-types key)
         hist_range = (cases.c.received_at >= hist_start, cases.c.received_at <= start)
-        county = conn.execute(_counted(cases.c.county == case.county, *hist_range, *type_cond)).scalar_one()
+        matter = sa.func.coalesce(features.c.matter, cases.c.id)
+        by_type = conn.execute(
+            sa.select(cases.c.type, sa.func.count(sa.distinct(matter)))
+            .select_from(cases.outerjoin(features, features.c.case_id == cases.c.id))
+            .where(cases.c.county == case.county, *hist_range)
+            .group_by(cases.c.type)
+        ).all()
+        county_all = conn.execute(_counted(cases.c.county == case.county, *hist_range)).scalar_one()
         villages = conn.execute(
             sa.select(sa.func.count(sa.distinct(cases.c.village))).where(
                 cases.c.county == case.county, *hist_range
@@ -62,7 +70,13 @@ def prior_rate(
         if len(_PRIOR) > 100_000:
             _PRIOR.clear()
         days = max((start - hist_start).total_seconds() / 86400, 1e-9)
-        _PRIOR[key] = county / max(villages, 1) / days  # per village and day
+        per = max(villages, 1) * days  # per village and day
+        base = (str(conn.engine.url), case.county)
+        _PRIOR[(*base, None, day)] = county_all / per
+        for typ, n in by_type:
+            if typ is not None:
+                _PRIOR[(*base, typ, day)] = n / per
+        _PRIOR.setdefault(key, 0.0)  # a type the county had none of in the history
     window_days = (start - hist_start).total_seconds() / 86400 / max(e, 1e-9)
     return _PRIOR[key] * window_days
 
