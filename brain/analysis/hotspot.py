@@ -37,6 +37,30 @@ def _counted(*cond: Any) -> sa.Select[Any]:
     )
 
 
+def distinct_matters(conn: sa.Connection, cond: list[Any], t0: datetime, t1: datetime) -> int:
+    """``_counted(*cond, t0 ≤ received_at ≤ t1)`` — distinct ``coalesce(matter, id)`` — without joining every
+    row of a long history to ``analysis_features``: the rows are counted from the case indices, and only the
+    few cases that count with another (``matter`` set: partial index ``ix_features_matter_time``) are read.
+    Distinct keys = rows without a matter + the matters not already counted as such a row's own id."""
+    rng = [cases.c.received_at >= t0, cases.c.received_at <= t1]
+    n = conn.execute(sa.select(sa.func.count()).select_from(cases).where(*cond, *rng)).scalar_one()
+    if not n:
+        return 0
+    linked = conn.execute(
+        sa.select(features.c.case_id, features.c.matter)
+        .join(cases, cases.c.id == features.c.case_id)
+        .where(features.c.matter.is_not(None), features.c.received_at >= t0, features.c.received_at <= t1)
+        .where(*cond, *rng)
+    ).all()
+    if not linked:
+        return int(n)
+    matters = {m for _, m in linked}
+    own = set(
+        conn.execute(sa.select(cases.c.id).where(cases.c.id.in_(sorted(matters)), *cond, *rng)).scalars()
+    ) - {c for c, _ in linked}
+    return int(n) - len(linked) + len(matters - own)
+
+
 _PRIOR: dict[tuple[str, str, str | None, str], float] = {}
 
 
@@ -141,8 +165,7 @@ def cell_test(
     small = by_type and params.hotspot_small_count <= c < params.hotspot_min_count
     if c < params.hotspot_min_count and not small:
         return None
-    hist_range = (cases.c.received_at >= hist_start, cases.c.received_at <= start)
-    h = conn.execute(_counted(cases.c.village == case.village, *hist_range, *type_cond)).scalar_one()
+    h = distinct_matters(conn, [cases.c.village == case.village, *type_cond], hist_start, start)
     m = prior_rate(conn, case, type_cond, hist_start, start, e)
     a0 = params.hotspot_prior_windows
     shape, rate = a0 * m + h, a0 + e

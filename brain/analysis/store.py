@@ -76,6 +76,13 @@ features = sa.Table(
     ),  # the first case of the same matter (text cluster, counterparty group)
     sa.Index("ix_features_root", "person_root", "received_at"),
     sa.Index("ix_features_cp", "town", "counterparty", "received_at"),
+    # the few cases that count with another (hot-spot history counts read only these from the features)
+    sa.Index(
+        "ix_features_matter_time",
+        "received_at",
+        postgresql_where=sa.text("matter IS NOT NULL"),
+        sqlite_where=sa.text("matter IS NOT NULL"),
+    ),
 )
 case_people = sa.Table(
     "analysis_case_people",
