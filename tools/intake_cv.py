@@ -312,7 +312,7 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=None, help="default: the OOF utility optimum")
     ap.add_argument("--floor-quantile", type=float, default=0.05)
     ap.add_argument("--k", default="k20")
-    ap.add_argument("--a", type=float, default=1.0, help="weight of the kNN log-vote (0: no kNN member)")
+    ap.add_argument("--a", type=float, default=0.0, help="weight of the kNN log-vote (0: no kNN member)")
     ap.add_argument("--knn", type=Path, default=OUT / "oof_knn.npz")
     ap.add_argument("--out", type=Path, default=OOF)
     args = ap.parse_args()
