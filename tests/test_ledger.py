@@ -336,3 +336,20 @@ def test_list_filters_and_cursor_paging_match_brute_force(make_ledger: Make, tmp
             if cursor is None:
                 break
         assert got == expected, q
+
+
+def test_the_shipped_calendar_knows_2027_statutory_days_and_says_they_are_provisional() -> None:
+    """Today's deadlines run into next year: 2027's notice is not out, but its statutory days are known by law
+    (春节 from 除夕 2027-02-05); a 5-working-day count from Thu 2027-02-04 skips them, and the gap is named."""
+    from datetime import date
+
+    from brain.ledger.calendar import WorkCalendar
+    from brain.settings import REPO_ROOT
+
+    cal = WorkCalendar.load(REPO_ROOT / "configs" / "holidays.yaml")
+    assert not any(cal.is_working_day(date(2027, 2, d)) for d in (5, 6, 7, 8))
+    assert cal.add_working_days(date(2027, 2, 4), 1) == date(2027, 2, 9)
+    assert cal.gaps((2026,)) == []
+    (gap,) = cal.gaps((2027,))
+    assert "2027 年只含法定节假日" in gap and "调休" in gap
+    assert "只按周末计算" in cal.gaps((2030,))[0]

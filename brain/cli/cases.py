@@ -127,9 +127,6 @@ def alerts_cmd(
         typer.echo(a.message)
     cal = brain.ledger_service.calendar
     today = brain.ledger_service.clock().date()
-    for year in (today.year, today.year + 1):
-        if not cal.covers(today.replace(year=year, day=1)):
-            console.print(
-                f"[yellow]注意：节假日日历未包含 {year} 年（configs/holidays.yaml），期限只按周末计算[/yellow]"
-            )
+    for gap in cal.gaps((today.year, today.year + 1)):
+        console.print(f"[yellow]注意：{gap}[/yellow]")
     console.print(f"共 {len(page.items)} 条未确认预警" + ("（还有更多）" if page.next_cursor else ""))

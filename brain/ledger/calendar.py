@@ -23,6 +23,7 @@ class WorkCalendar:
     holidays: set[date] = field(default_factory=set)
     workdays: set[date] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
+    provisional: set[int] = field(default_factory=set)
 
     @classmethod
     def load(cls, path: Path) -> WorkCalendar:
@@ -30,7 +31,10 @@ class WorkCalendar:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as e:
             raise ConfigError("无法读取节假日日历", where=str(path), hint=str(e)) from e
-        out = cls(years={int(y) for y in raw.get("years", [])})
+        out = cls(
+            years={int(y) for y in raw.get("years", [])},
+            provisional={int(y) for y in raw.get("provisional", []) or []},
+        )
         for i, item in enumerate(raw.get("holidays", []) or []):
             if isinstance(item, list):
                 if len(item) != 2 or not all(isinstance(d, date) for d in item) or item[1] < item[0]:
@@ -63,6 +67,18 @@ class WorkCalendar:
     def covers(self, d: date) -> bool:
         """True when the year of ``d`` is in the calendar (otherwise only weekends are known)."""
         return d.year in self.years
+
+    def gaps(self, years: tuple[int, ...]) -> list[str]:
+        """A Chinese line per year of ``years`` the calendar does not fully know (empty when it does)."""
+        out = []
+        for y in years:
+            if y in self.years:
+                continue
+            if y in self.provisional:
+                out.append(f"{y} 年只含法定节假日，调休安排待国务院公布后补入 configs/holidays.yaml")
+            else:
+                out.append(f"节假日日历未包含 {y} 年（configs/holidays.yaml），期限只按周末计算")
+        return out
 
     def next_working_day(self, d: date) -> date:
         """``d`` itself if it is a working day, else the first working day after it."""

@@ -100,11 +100,9 @@ class LedgerService:
             migrate(self.engine)
             self.vault = Vault(self.settings.ledger.data_key.get_secret_value())
             self.calendar = WorkCalendar.load(self.settings.ledger.holidays)
-            missing = [y for y in (self.clock().year, self.clock().year + 1) if y not in self.calendar.years]
-            if missing:
-                log.warning(
-                    "holiday calendar %s lacks %s: weekends only", self.settings.ledger.holidays, missing
-                )
+            year = self.clock().year
+            for gap in self.calendar.gaps((year, year + 1)):
+                log.warning("%s: %s", self.settings.ledger.holidays, gap)
             self.deadlines = Deadlines.load(self.calendar)
             self.places = Places.load(self.settings.ledger.places)
             self.followup_rules = FollowUpRules.load(self.settings.ledger.followup_rules)
