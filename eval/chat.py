@@ -13,8 +13,8 @@ with ``--url``). What the answer *cites* is the statute sources whose ``[n]`` oc
 - ``citation_recall`` (in-domain cases): expected articles cited / expected articles, averaged over cases;
   ``citation_precision``: cited articles that are expected / cited articles, averaged over cases that cite
   any. An article matches when the law name (without 中华人民共和国 and 《》) and number are equal.
-- ``citation_validity``: share of all named articles that exist in ``data/corpus/statutes.jsonl`` *and*
-  are in force — a mediator must never be pointed at a repealed or made-up article.
+- ``citation_validity``: share of all named articles that exist in the corpus the brain serves (its index;
+  ``data/corpus/statutes.jsonl`` for a remote service or the demo corpus) *and* are in force — a mediator must never be pointed at a repealed or made-up article.
 - ``no_basis_rate_ood``: out-of-domain questions answered "未找到依据" (should be 1.0);
   ``no_basis_rate_in_domain``: in-domain questions wrongly refused (should be 0).
 - Baseline ``bm25_top3``: citation recall/precision of the top 3 statute hits of a BM25-only search for the
@@ -76,6 +76,20 @@ def statute_status() -> dict[tuple[str, int], bool]:
     return out
 
 
+def served_statute_status(brain: Any) -> dict[tuple[str, int], bool]:
+    """Like :func:`statute_status`, from the index the in-process brain serves (the whole library in the
+    default profile: an article of 旅游法 is valid there, though not in the demo corpus)."""
+    retrieval = getattr(brain, "retrieval", None)
+    if retrieval is None:  # a remote service (--url): the shipped corpus is the reference
+        return statute_status()
+    out: dict[tuple[str, int], bool] = {}
+    for c in retrieval.current().chunks:
+        if c.kind == "statute" and c.law and c.article is not None:
+            key = (normalize_law_name(c.law), c.article)
+            out[key] = out.get(key, False) or c.in_force
+    return out
+
+
 def cited_articles(answer: str, sources: list[dict[str, Any]]) -> set[tuple[str, int]]:
     """Statute articles the answer cites: sources referenced as [n], and 《法名》第N条 in its own words.
 
@@ -134,7 +148,7 @@ def _pr(cited: set[tuple[str, int]], expected: set[tuple[str, int]]) -> tuple[fl
 
 def run_suite(brain: Any, data: Path, *, as_json: bool = False, report: Path | None = None) -> dict[str, Any]:
     loaded = load_jsonl(data, ChatCase)
-    status = statute_status()
+    status = served_statute_status(brain)
     per_case: list[dict[str, Any]] = []
     latency: list[float] = []
     if loaded.cases:  # warm-up, not timed: the first question loads the index and compiles the graph

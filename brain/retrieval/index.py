@@ -26,6 +26,7 @@ from brain.retrieval.doctable import DocumentTable
 from brain.retrieval.embedder import Embedder
 from brain.retrieval.indexes import BM25Index, DenseIndex
 from brain.retrieval.learned import LearnedFusion
+from brain.retrieval.querykind import QUESTION_KINDS, query_kind
 from brain.retrieval.questions import QuestionIndex
 from brain.retrieval.rerank import Reranker
 from brain.retrieval.text import (
@@ -208,13 +209,19 @@ class SearchIndex:
         elif mode == "dense":
             fused = {i: s for i, s in dense_hits}
         else:
-            question_hits = self.questions.search(query, n_cand, allowed)
-            learned = LearnedFusion.load(settings.fusion_weights) if settings.fusion == "learned" else None
+            # The learned fusion only for lay statute questions, the question index only for statute
+            # searches: what each was fitted on (brain/retrieval/querykind.py).
+            kind = query_kind(query, filters)
+            learned = None
+            if settings.fusion == "learned" and kind == "lay":
+                learned = LearnedFusion.load(settings.fusion_weights)
+            question_hits = self.questions.search(query, n_cand, allowed) if kind in QUESTION_KINDS else []
             if learned is not None:
                 q = self.questions
                 assert vec is not None
                 lists = [bm25_hits, dense_hits, question_hits, q.search_dense(vec, n_cand, allowed)]
-                fused = learned.fuse(lists, q.prior, q.law_prior, q.level)
+                chapters = q.search_chapters(query)
+                fused = learned.fuse(lists, q.prior, q.law_prior, q.level, q.chapter_of, chapters)
             else:
                 fused = fusion.fuse(bm25_hits, dense_hits, settings)
                 if settings.question_weight > 0:

@@ -8,13 +8,14 @@ weighted fusion.
 
 Features (per candidate, 0 when a retriever did not return it): for BM25, dense, the question index by BM25
 and the question index by embedding each the min-max normalised score and 1/(1+rank); the article prior and the law prior (how often train questions
-cite the article / its law); the level one-hot (法律, 司法解释, 行政法规).
+cite the article / its law); the level one-hot (法律, 司法解释, 行政法规); the candidate's chapter in the
+chapter stage of the question index (normalised score, 1/(1+rank)).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,6 +35,8 @@ FEATURES = (
     "level_law",
     "level_interpretation",
     "level_regulation",
+    "chapter_norm",
+    "chapter_rrank",
 )
 WEIGHTS_FILE = "fusion_stard.json"
 
@@ -50,9 +53,11 @@ def features(
     prior: np.ndarray,
     law_prior: np.ndarray,
     level: np.ndarray,
+    chapter_of: np.ndarray,
+    chapters: Mapping[int, tuple[float, float]],
 ) -> tuple[list[int], np.ndarray]:
     """(candidate rows, feature matrix) for the union of the retrievers' lists (BM25, dense, question BM25,
-    question dense)."""
+    question dense); ``chapters``: chapter unit -> (norm, rrank) from the chapter stage."""
     cand: dict[int, list[float]] = {}
     for li, ranked in enumerate(lists):
         if not ranked:
@@ -70,6 +75,8 @@ def features(
     r = np.array(rows)
     lv = level[r]
     extra = np.stack([prior[r], law_prior[r], lv == 1, lv == 2, lv == 3], axis=1).astype(np.float32)
+    chapter = np.array([chapters.get(int(u), (0.0, 0.0)) for u in chapter_of[r]], dtype=np.float32)
+    extra = np.hstack([extra, chapter.reshape(len(rows), 2)])
     return rows, np.hstack([np.array([cand[x] for x in rows], dtype=np.float32), extra])
 
 
@@ -94,8 +101,10 @@ class LearnedFusion:
         prior: np.ndarray,
         law_prior: np.ndarray,
         level: np.ndarray,
+        chapter_of: np.ndarray,
+        chapters: Mapping[int, tuple[float, float]],
     ) -> dict[int, float]:
-        rows, x = features(lists, prior, law_prior, level)
+        rows, x = features(lists, prior, law_prior, level, chapter_of, chapters)
         if not rows:
             return {}
         scores = interactions(x) @ self.coef + self.intercept

@@ -23,8 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from brain.agents.intake.calibration import HistogramCalibrator, apply_top
 from brain.agents.intake.features import char_ngrams
 from brain.agents.intake.features import terms as text_terms
+from brain.agents.intake.knn import KnnMember
 from brain.agents.intake.schema import TaxonomyType
 from brain.errors import ConfigError
 
@@ -139,6 +141,10 @@ class TfidfClassifier:
         # T(x) = temperature * (length / 100) ** slope: a 30-character question and a 600-character judgment
         # carry very different amounts of evidence, and one temperature cannot fit both (see fit_temperature).
         self.length_slope = float(meta.get("temperature_length_slope", 0.0))
+        # Issue 13, second pass: top-label calibration and the kNN member, both optional (see their modules).
+        self.top_cal = HistogramCalibrator.from_meta(meta.get("top_calibration"))
+        self.knn: KnnMember | None = None
+        self.knn_weight = float(meta.get("knn", {}).get("weight", 0.0))
 
     def temperature_for(self, text: str) -> float:
         if not self.length_slope:
@@ -162,15 +168,22 @@ class TfidfClassifier:
         """How many distinct known n-grams of two or more characters the text contains."""
         return sum(1 for g in char_ngrams(text) if len(g) > 1 and g in self.featurizer.vocab)
 
+    def _probabilities(self, text: str, z: np.ndarray) -> np.ndarray:
+        """z (+ kNN log-vote) / T, softmax, then the top-label calibration map."""
+        if self.knn is not None and self.knn_weight:
+            z = z + self.knn_weight * np.log(self.knn.vote(text))
+        p = softmax(z / self.temperature_for(text))
+        return apply_top(p, self.top_cal) if self.top_cal is not None else p
+
     def predict(self, text: str) -> Prediction:
-        p = softmax(self.logits(text) / self.temperature_for(text))
+        p = self._probabilities(text, self.logits(text))
         return Prediction({c: float(x) for c, x in zip(self.classes, p, strict=True)})
 
     def scores(self, text: str) -> Scores:
         """The one call the service needs: probabilities, evidence strength, known n-grams."""
         ind, v = self.featurizer.transform_one(text)
         z = self._logits_from(text, ind, v)
-        p = softmax(z / self.temperature_for(text))
+        p = self._probabilities(text, z)
         strength = float((z - self.intercept).max())
         return Scores(
             {c: float(x) for c, x in zip(self.classes, p, strict=True)}, strength, self.evidence(text)
@@ -209,15 +222,10 @@ class TfidfClassifier:
             ) from e
         scheme = str(meta.get("features", "char"))
         feat = Featurizer(vocab={t: i for i, t in enumerate(vocab)}, idf=idf, scheme=scheme)
-        return cls(
-            feat,
-            list(meta["classes"]),
-            coef,
-            intercept,
-            float(meta["temperature"]),
-            meta,
-            keywords,
-        )
+        model = cls(feat, list(meta["classes"]), coef, intercept, float(meta["temperature"]), meta, keywords)
+        if model.knn_weight:
+            model.knn = KnnMember.load(model_dir, model.classes, int(meta["knn"]["k"]))
+        return model
 
 
 def keyword_features(keywords: KeywordClassifier, kw_classes: Sequence[str], text: str) -> np.ndarray:
