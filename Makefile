@@ -66,6 +66,7 @@ bench: install ## speed benchmarks (tables with baselines measured in the same r
 eval: install ## run the shipped dev sets and write HTML reports under var/reports
 	$(BRAIN) eval run retrieval --data eval/datasets/retrieval_statutes_dev.jsonl --report var/reports/retrieval-statutes
 	$(BRAIN) eval run retrieval --data eval/datasets/retrieval_cjrc_dev.jsonl --report var/reports/retrieval-cjrc
+	$(BRAIN) eval run retrieval --data eval/datasets/stard_dev.jsonl --report var/reports/retrieval-stard
 	for s in lawbench_2-4 tipdm_level1 cjrc_test; do \
 	  $(BRAIN) eval run intake --data eval/datasets/intake_$${s}_test.jsonl --report var/reports/intake-$$s || exit 1; done
 	$(BRAIN) eval run drafting --data eval/datasets/drafting_dev.jsonl --report var/reports/drafting
