@@ -69,6 +69,16 @@ def ensure_index(index_dir: Path, timeout_s: float = 600) -> None:
     )
 
 
+def _other_ports(n: int, taken: set[int]) -> list[int]:
+    """``n`` free ports, distinct from each other and from ``taken``."""
+    out: list[int] = []
+    while len(out) < n:
+        port = free_port()
+        if port not in taken and port not in out:
+            out.append(port)
+    return out
+
+
 @dataclass
 class LiveServer:
     """A real ``uvicorn`` serving ``brain.api.app:create_app`` on a free loopback port (``workers > 1``:
@@ -95,10 +105,13 @@ class LiveServer:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         if "BRAIN_RETRIEVAL__INDEX_DIR" in self.env:
             ensure_index(Path(self.env["BRAIN_RETRIEVAL__INDEX_DIR"]))
+        # Two free_port() calls can return the same port: a "closed" graph port equal to the server's own made
+        # every /readyz dial the HTTP server in Bolt and wait out the probe (seen once in a clean-clone CI run).
+        bolt, http = _other_ports(2, taken={self.port})
         graph_env = (
-            {"BRAIN_GRAPH__BOLT_PORT": str(free_port()), "BRAIN_GRAPH__HTTP_PORT": str(free_port())}
+            {"BRAIN_GRAPH__BOLT_PORT": str(bolt), "BRAIN_GRAPH__HTTP_PORT": str(http)}
             if self.graph
-            else {"BRAIN_GRAPH__URI": f"bolt://127.0.0.1:{free_port()}", "BRAIN_GRAPH__START_TIMEOUT_S": "2"}
+            else {"BRAIN_GRAPH__URI": f"bolt://127.0.0.1:{bolt}", "BRAIN_GRAPH__START_TIMEOUT_S": "2"}
         )
         env = {
             **os.environ,

@@ -40,10 +40,27 @@ def test_only_statute_searches_can_be_lay() -> None:
     assert query_kind(q, SearchFilters(kind="case")) == "mixed"
     legal = "消费者因不符合食品安全标准的食品受到损害的，可以向经营者要求赔偿损失。"
     assert query_kind(legal, SearchFilters(kind="statute")) == "legal"
-    assert (
-        query_kind("请问" + "某甲与某乙因宅基地发生争执，" * 10 + "怎么办？", SearchFilters(kind="statute"))
-        == "legal"
-    )
+    story = "请问" + "某甲与某乙因宅基地发生争执，" * 10 + "怎么办？"  # long: no lay question, a narrative
+    assert query_kind(story, SearchFilters(kind="statute")) == "narrative"
+    assert query_kind(story, SearchFilters()) == "mixed"
+    pasted = "2019年3月，王某入职某物流公司，双方未签订书面劳动合同。" * 4  # what a mediator pastes in
+    assert query_kind(pasted, SearchFilters(kind="statute")) == "narrative"
+    assert query_kind(legal * 3, SearchFilters(kind="statute")) == "legal"
+
+
+def test_few_articles_read_as_narratives_and_no_train_question_does() -> None:
+    """The narrative rule (X某, dated events) on library text (法律/行政法规/司法解释 sample) and STARD train."""
+    from brain.retrieval.querykind import is_narrative
+
+    train = [json.loads(line)["query"] for line in (REPO / "eval/datasets/stard_train.jsonl").open()]
+    assert not any(is_narrative(q) and not is_lay_question(q) for q in train)
+    texts = []
+    with gzip.open(REPO / "data/library/national.jsonl.gz", "rt", encoding="utf-8") as f:
+        for line in f:
+            if any(f'"level": "{lv}"' in line for lv in ("法律", "行政法规", "司法解释")):
+                texts.append(json.loads(line)["text"])
+    sample = random.Random(0).sample(texts, 3000)
+    assert sum(is_narrative(t) and not is_lay_question(t) for t in sample) / len(sample) <= 0.01
 
 
 def _statute(law: str, article: int, chapter: str, text: str) -> tuple[Document, Chunk]:
