@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from eval.metrics import percentiles
-from knowledge_graph.server import free_port
+from knowledge_graph.server import free_port, free_ports
 
 COMPLAINTS = [
     "邻居家装修每天早上七点开始电钻施工，噪音很大，多次沟通无果，请求调解。",
@@ -69,16 +69,6 @@ def ensure_index(index_dir: Path, timeout_s: float = 600) -> None:
     )
 
 
-def _other_ports(n: int, taken: set[int]) -> list[int]:
-    """``n`` free ports, distinct from each other and from ``taken``."""
-    out: list[int] = []
-    while len(out) < n:
-        port = free_port()
-        if port not in taken and port not in out:
-            out.append(port)
-    return out
-
-
 @dataclass
 class LiveServer:
     """A real ``uvicorn`` serving ``brain.api.app:create_app`` on a free loopback port (``workers > 1``:
@@ -107,7 +97,7 @@ class LiveServer:
             ensure_index(Path(self.env["BRAIN_RETRIEVAL__INDEX_DIR"]))
         # Two free_port() calls can return the same port: a "closed" graph port equal to the server's own made
         # every /readyz dial the HTTP server in Bolt and wait out the probe (seen once in a clean-clone CI run).
-        bolt, http = _other_ports(2, taken={self.port})
+        bolt, http = free_ports(2, taken={self.port})
         graph_env = (
             {"BRAIN_GRAPH__BOLT_PORT": str(bolt), "BRAIN_GRAPH__HTTP_PORT": str(http)}
             if self.graph

@@ -47,6 +47,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def free_ports(n: int, taken: set[int]) -> list[int]:
+    """``n`` free ports, distinct from each other and from ``taken`` (two free_port() calls can collide)."""
+    out: list[int] = []
+    while len(out) < n:
+        port = free_port()
+        if port not in taken and port not in out:
+            out.append(port)
+    return out
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
