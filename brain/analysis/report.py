@@ -8,6 +8,7 @@ numbers.json) and listed from there."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,6 @@ import sqlalchemy as sa
 from brain.analysis import plots
 from brain.analysis.models import KIND_LABELS, ReportList, ReportRequest, ReportResult
 from brain.analysis.queries import Figure, figures
-from brain.analysis.schedule import report_id
 from brain.analysis.store import AnalysisStore, cases
 from brain.errors import InputError
 from brain.settings import Settings
@@ -30,6 +30,12 @@ PERIOD_DAYS = {"week": 7, "half-month": 15, "month": 30}
 
 def report_dir(settings: Settings) -> Path:
     return settings.state_dir / "reports" / "analysis"
+
+
+def report_id(level: str, place: str, start: datetime, end: datetime) -> str:
+    """The id of the report of ``place`` over [start, end): the same period gives the same id (the schedule
+    relies on it to write a period once)."""
+    return "RPT-" + hashlib.sha1(f"{level}|{place}|{start}|{end}".encode()).hexdigest()[:10]
 
 
 def period(req: ReportRequest, latest: datetime | None) -> tuple[datetime, datetime]:

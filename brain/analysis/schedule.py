@@ -22,6 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from brain.analysis.models import ReportRequest, ReportResult
+from brain.analysis.report import build_report, report_dir, report_id
 from brain.analysis.store import AnalysisStore, cases
 from brain.errors import BrainError
 from brain.settings import ReportSchedule, Settings
@@ -47,12 +48,6 @@ def last_period(period: str, now: datetime) -> tuple[datetime, datetime]:
     raise ValueError(f"unknown scheduled period {period!r}")
 
 
-def report_id(level: str, place: str, start: datetime, end: datetime) -> str:
-    import hashlib
-
-    return "RPT-" + hashlib.sha1(f"{level}|{place}|{start}|{end}".encode()).hexdigest()[:10]
-
-
 def _places(conn: sa.Connection, entry: ReportSchedule) -> list[str]:
     if entry.place:
         return [entry.place]
@@ -62,8 +57,6 @@ def _places(conn: sa.Connection, entry: ReportSchedule) -> list[str]:
 
 def due(store: AnalysisStore, settings: Settings, now: datetime) -> list[ReportRequest]:
     """The scheduled reports whose last completed period has no report yet."""
-    from brain.analysis.report import report_dir
-
     out = []
     with store.engine.connect() as conn:
         for entry in settings.analysis.schedule:
@@ -100,8 +93,6 @@ def _claim(path: Path) -> bool:
 
 def run_due(store: AnalysisStore, settings: Settings, now: datetime) -> list[ReportResult]:
     """Write every due report once; a report that fails is logged and tried again next time."""
-    from brain.analysis.report import build_report, report_dir
-
     written = []
     for req in due(store, settings, now):
         assert req.start is not None and req.end is not None

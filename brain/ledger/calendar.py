@@ -64,10 +64,6 @@ class WorkCalendar:
             return True
         return d.weekday() < 5 and d not in self.holidays
 
-    def covers(self, d: date) -> bool:
-        """True when the year of ``d`` is in the calendar (otherwise only weekends are known)."""
-        return d.year in self.years
-
     def gaps(self, years: tuple[int, ...]) -> list[str]:
         """A Chinese line per year of ``years`` the calendar does not fully know (empty when it does)."""
         out = []
