@@ -41,14 +41,26 @@ def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.3) -> bool:
         return False
 
 
+_HANDED_OUT: set[int] = set()  # ports free_port() has returned in this process
+_HANDED_OUT_LOCK = threading.Lock()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port nothing listens on now, never one this process was handed before: the OS can give the same
+    ephemeral port to two bind-and-close calls in a row, and a test that asked for a Bolt and an HTTP port
+    then had both servers fight over one (seen in clean-clone CI runs)."""
+    with _HANDED_OUT_LOCK:
+        while True:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = int(s.getsockname()[1])
+            if port not in _HANDED_OUT:
+                _HANDED_OUT.add(port)
+                return port
 
 
 def free_ports(n: int, taken: set[int]) -> list[int]:
-    """``n`` free ports, distinct from each other and from ``taken`` (two free_port() calls can collide)."""
+    """``n`` free ports, distinct from each other and from ``taken`` (ports found by other means)."""
     out: list[int] = []
     while len(out) < n:
         port = free_port()
