@@ -57,6 +57,42 @@ def test_first_load_builds_and_writes_manifest(small_settings: Settings) -> None
     assert svc.build(force=True)["built"] is True
 
 
+def test_load_rebuilds_when_the_corpus_changed_since(
+    small_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A service started on a state_dir whose index predates a corpus change (an upgrade, another profile)
+    rebuilds instead of serving the old documents; with nothing changed it opens the index without reading
+    the corpus; a file touched but unchanged costs one content check, not a rebuild."""
+    import os
+
+    RetrievalService(small_settings).load()
+    root = small_settings.retrieval.index_dir
+    first = versions.current_version(root)
+
+    def no_reading(self: RetrievalService) -> list[object]:
+        raise AssertionError("the corpus was read although its stamp is unchanged")
+
+    with monkeypatch.context() as m:
+        m.setattr(RetrievalService, "corpus_documents", no_reading)
+        RetrievalService(small_settings).load()
+    assert versions.current_version(root) == first
+
+    _add_case(small_settings, "case:test:stamp", "两户村民因排水沟堵塞发生争执，经村调委会调解疏通水沟。")
+    svc = RetrievalService(small_settings)
+    svc.load()
+    second = versions.current_version(root)
+    assert second != first and svc.get_document("case:test:stamp").cause == "相邻关系纠纷"
+
+    cases = small_settings.data_dir / "corpus/cases.jsonl"
+    st = cases.stat()
+    os.utime(cases, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # same bytes, new mtime
+    RetrievalService(small_settings).load()
+    assert versions.current_version(root) == second  # content compared, nothing rebuilt
+    with monkeypatch.context() as m:
+        m.setattr(RetrievalService, "corpus_documents", no_reading)
+        RetrievalService(small_settings).load()  # and the new stamp was recorded
+
+
 def test_running_service_picks_up_a_new_version(small_settings: Settings) -> None:
     server = RetrievalService(small_settings)
     server.load()

@@ -9,6 +9,8 @@ already running keep the old :class:`SearchIndex` object until they finish. No d
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import sys
 import threading
@@ -23,8 +25,10 @@ from brain.retrieval import versions
 from brain.retrieval.embedder import Embedder, load_embedder
 from brain.retrieval.index import Progress, SearchIndex, build_version, corpus_hash
 from brain.retrieval.library import (
+    EXPANSIONS,
     IndexStats,
     as_of_date,
+    corpus_files,
     corpus_stats,
     expansions_fingerprint,
     load_corpus,
@@ -36,6 +40,7 @@ from brain.settings import Settings
 from brain.types import Document, SearchRequest, SearchResponse
 
 log = logging.getLogger(__name__)
+STAMP = "sources.stamp"  # beside a version's manifest: the sources_stamp() its content was checked against
 
 STAGE_LABELS = {"chunk": "切分文档", "bm25": "BM25 分词建索引", "embed": "向量编码", "publish": "发布新版本"}
 
@@ -72,6 +77,12 @@ class RetrievalService:
             # Query vectors from another model would be compared with the old space: rebuild first.
             log.info("index %s was built with another embedder; rebuilding", current)
             self.build(force=True, progress=progress)
+        elif self._checked_stamp(current) != self.sources_stamp():
+            # The corpus files, the ingested documents, the in-force date or the corpus settings may have
+            # changed since (another profile sharing this state_dir, an upgrade, a new day): compare the
+            # content and rebuild only if it differs.
+            log.info("sources of index %s may have changed; checking the corpus", current)
+            self.build(progress=progress)
         self._reranker = load_reranker(self.settings.retrieval.reranker)
         self._reload(force=True)
         tokenize("预热")  # load jieba's dictionary now, not on the first user query
@@ -98,6 +109,42 @@ class RetrievalService:
         }
 
     # ------------------------------------------------------------------ corpus and building
+    def sources_stamp(self) -> str:
+        """A cheap fingerprint of what the index is built from: size and mtime of the corpus files, of the
+        ingested document store and of the expansions file, the in-force date and the settings that choose
+        or cut the documents. An equal stamp lets :meth:`load` skip the content check (loading and hashing
+        every document takes seconds on the library); a different one only triggers that check."""
+        r = self.settings.retrieval
+        files = [*corpus_files(self.settings), self.settings.data_dir / "library" / EXPANSIONS]
+        store_dir = self.settings.state_dir / "documents"
+        if store_dir.exists():
+            files += sorted(p for p in store_dir.rglob("*") if p.is_file())
+        stats: list[list[Any]] = []
+        for path in files:
+            try:
+                st = path.stat()
+                stats.append([str(path), st.st_size, st.st_mtime_ns])
+            except FileNotFoundError:
+                stats.append([str(path), None, None])
+        payload = {
+            "files": stats,
+            "as_of": str(as_of_date(self.settings)),
+            "analyzer": analyzer_fingerprint(),
+            "settings": r.model_dump(
+                mode="json", include={"corpus", "expansions", "chunk_chars", "chunk_overlap", "embedder"}
+            ),
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
+
+    def _checked_stamp(self, version: str) -> str | None:
+        try:
+            return (self.root / version / STAMP).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None  # built before stamps, or a crash right after publishing: check the content once
+
+    def _record_stamp(self, version: str, stamp: str) -> None:
+        versions.atomic_write(self.root / version / STAMP, (stamp + "\n").encode("utf-8"))
+
     def corpus_documents(self) -> list[Document]:
         """The shipped corpus (``data/corpus/*.jsonl``) followed by ingested documents; later ids win."""
         docs: dict[str, Document] = {d.id: d for d in load_corpus(self.settings)}
@@ -123,6 +170,7 @@ class RetrievalService:
 
         r = self.settings.retrieval
         with versions.build_lock(self.root):
+            stamp = self.sources_stamp()  # before reading: a change during the build shows at the next load
             documents = self.corpus_documents()
             current = versions.current_version(self.root)
             if current and not force:
@@ -140,6 +188,7 @@ class RetrievalService:
                     and all(manifest.get("settings", {}).get(k) == v for k, v in wanted.items())
                 )
                 if same:
+                    self._record_stamp(current, stamp)
                     return {**manifest, "built": False}
             with self._progress(progress) as report:
                 _, manifest = build_version(
@@ -155,6 +204,7 @@ class RetrievalService:
                         "as_of": str(as_of_date(self.settings)),
                     },
                 )
+                self._record_stamp(manifest["version"], stamp)
         log.info(
             "index %s built: %s chunks in %ss",
             manifest["version"],
