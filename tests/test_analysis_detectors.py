@@ -228,6 +228,47 @@ def test_collective_counts_people_and_turns_red_on_group_language(tmp_path: Path
     assert "集体上访" in changes[0].alert.rule
 
 
+def test_collective_joins_one_organisation_named_in_different_words(tmp_path: Path) -> None:
+    """Complainants do not spell the company the same way; 阳光幼儿园 / 阳光医院 / 阳光公司 are three objects."""
+    svc = _svc(tmp_path)
+    bodies = [
+        ("宏达建筑劳务有限公司拖欠我们工资两个月", "W1"),
+        ("阳光幼儿园乱收费", "P1"),
+        ("宏达公司欠我半年工钱，老板不接电话", "W2"),
+        ("阳光医院多收检查费", "P2"),
+        ("在宏达建筑工地干活，钱一直没结", "W3"),
+        ("阳光公司的货车压坏了村道", "P3"),
+    ]
+    for j, (body, who) in enumerate(bodies):
+        svc.register(
+            _case(j + 1, T0 + timedelta(days=j), "石桥村", "劳动争议", body, person=who, town="青石镇")
+        )
+    (al,) = _alerts(svc, "collective")
+    assert al.evidence["counterparty_key"] == "宏达/企" and al.evidence["people"] == 3
+    assert al.case_ids == ["c00001", "c00003", "c00005"] and "宏达建筑工地" in al.title
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("宏达建筑劳务有限公司", "宏达/企"),
+        ("宏达公司", "宏达/企"),
+        ("新纪元房地产开发有限公司", "新纪元/企"),
+        ("新纪元楼盘", "新纪元/企"),
+        ("金沙湾小区物业", "金沙湾/企"),
+        ("华美化工厂", "华美/企"),
+        ("阳光幼儿园", "阳光/学"),
+        ("阳光医院", "阳光/医"),
+        ("张明公司", "张明/企"),  # never cut below two characters
+        ("新华书店", "新华书店/企"),  # a head the extractor does not know stays whole
+    ],
+)
+def test_counterparty_key(name: str, key: str) -> None:
+    from brain.analysis.text import counterparty_key
+
+    assert counterparty_key(name) == key
+
+
 def test_emerging_needs_different_people(tmp_path: Path) -> None:
     svc = _svc(tmp_path)
     base = "最近每天晚上小区附近都有一股刺鼻的化学气味，闻了头晕恶心，老人孩子都不敢出门，怀疑是附近工业园偷排废气"

@@ -38,7 +38,10 @@ def detect_collective(
     *,
     counterparty: str | None,
     words: list[str],
+    name: str | None = None,
 ) -> list[AlertChange]:
+    """``counterparty`` is the grouping key (:func:`brain.analysis.text.counterparty_key`), ``name`` the
+    words of this case (shown in the title)."""
     if not counterparty and not words:
         return []
     at = case.received_at
@@ -61,7 +64,7 @@ def detect_collective(
             return []
         level: AlertLevel = "红" if n >= 8 or lang else ("橙" if n >= 5 else "蓝")
         key = f"{case.county}|{case.town}|cp:{counterparty}"
-        what = f"{case.town} {n} 名不同投诉人反映同一对象「{counterparty}」"
+        what = f"{case.town} {n} 名不同投诉人反映同一对象「{name or counterparty.split('/')[0]}」"
         rule = (
             f"{params.collective_window_days:g}日内同一乡镇、同一被投诉对象的不同投诉人 {n} 人"
             f"（阈值 {params.collective_min_people} 人；≥5 橙，≥8 或出现群体行动用语为红）"
@@ -78,7 +81,7 @@ def detect_collective(
         place = _place(case)
     if lang:
         rule += f"；群体行动用语：{'、'.join(lang)}"
-    evidence = {"counterparty": counterparty, "people": n, "language": lang}
+    evidence = {"counterparty": name, "counterparty_key": counterparty, "people": n, "language": lang}
     return [
         upsert_alert(
             store,

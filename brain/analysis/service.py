@@ -139,6 +139,7 @@ class AnalysisService:
             )
         text = case.text_redacted
         cps = T.counterparties(text)
+        cp_key = T.counterparty_key(cps[0]) if cps else None  # 宏达公司 and 宏达建筑劳务有限公司: one key
         words = T.collective_language(text)
         threats = T.threat_words(text)
         entry, matches = self.index.add(
@@ -157,7 +158,7 @@ class AnalysisService:
                 received_at=case.received_at,
                 town=case.town,
                 person_root=root,
-                counterparty=cps[0] if cps else None,
+                counterparty=cp_key,
                 collective_words=",".join(words) or None,
                 threat_words=",".join(threats) or None,
             )
@@ -184,12 +185,12 @@ class AnalysisService:
         changes += rep
         if linked is None and first_same is not None and rep:
             linked, reason = first_same, "repeat"
-        if matter is None and cps:
+        if matter is None and cp_key:
             matter = conn.execute(
                 sa.select(features.c.case_id)
                 .where(
                     features.c.town == case.town,
-                    features.c.counterparty == cps[0],
+                    features.c.counterparty == cp_key,
                     features.c.received_at >= case.received_at - timedelta(days=p.collective_window_days),
                     features.c.case_id != case.id,
                 )
@@ -203,7 +204,7 @@ class AnalysisService:
                 .values(linked_to=linked, link_reason=reason, matter=linked or matter)
             )
         changes += detect_collective(
-            self.store, conn, case, p, counterparty=cps[0] if cps else None, words=words
+            self.store, conn, case, p, counterparty=cp_key, name=cps[0] if cps else None, words=words
         )
         changes += detect_escalation(self.store, conn, case, p, threats=threats, roots=roots)
         changes += detect_rebound(self.store, conn, case, p, root=root)

@@ -103,6 +103,34 @@ def counterparties(text: str) -> list[str]:
     return [n for n in out if not any(o != n and o.startswith(n) for o in out)]
 
 
+# Counterparty keys: complainants name one organisation in different words (宏达建筑劳务有限公司, 宏达公司,
+# 宏达工地; 新纪元房地产开发有限公司 and its 新纪元楼盘). The key is the brand left after stripping, from the
+# end, heads, legal forms and trade words, plus a family, so that 阳光幼儿园, 阳光医院 and 阳光超市 stay apart
+# from 阳光 the company or estate (a developer, its estate and the estate's 物业 share the brand: one object).
+_TRADE = (
+    "建筑劳务|劳务派遣|建筑工程|建筑|劳务|建设|工程|装饰|装修|物流|快递|运输|房地产开发|房地产|地产|置业|"
+    "物业服务|物业管理|化工|科技|实业|贸易|商贸|电子|食品|环保|制造|机械|纺织|服装|制衣|印染|家具|电器|"
+    "养殖|农业|开发|投资|餐饮|医药|汽车|矿业|石材|砂石|水泥|砖瓦|网络|文化|培训|服务|管理"
+)
+_TAIL = re.compile(rf"(?:{_ORG_HEAD}|{_TRADE})$")
+_FAMILIES = (
+    ("学", re.compile(r"学校|幼儿园")),
+    ("医", re.compile(r"医院")),
+    ("商", re.compile(r"酒店|超市|商场|加油站")),
+)
+
+
+def counterparty_key(name: str) -> str:
+    """The grouping key of a counterparty: brand + family (``宏达/企``). Two names with one key are taken
+    for one organisation; a brand is never cut below two characters."""
+    name = unicodedata.normalize("NFKC", name)
+    family = next((f for f, rx in _FAMILIES if rx.search(name)), "企")
+    core = name
+    while (m := _TAIL.search(core)) is not None and m.start() >= 2:
+        core = core[: m.start()]
+    return f"{core}/{family}"
+
+
 def collective_language(text: str) -> list[str]:
     """The collective-action words, only when the text speaks of a group (我们…集体上访, 几十名工人…堵路)."""
     acts = COLLECTIVE_ACTION.findall(text)
