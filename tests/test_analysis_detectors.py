@@ -112,6 +112,51 @@ def test_hotspot_against_own_history(tmp_path: Path) -> None:
     assert "负二项" in alert.rule and "历史" in alert.rule
 
 
+def test_hotspot_village_is_named_with_its_town(tmp_path: Path) -> None:
+    """Two towns may each have a 东门社区: the busy one's history does not hide a burst in the other."""
+    svc = _svc(tmp_path)
+    i = _history(svc)  # 城关镇 东门社区: three land cases a week
+    t = T0 + timedelta(weeks=8)
+    for k in range(6):
+        i += 1
+        svc.register(
+            _case(
+                i,
+                t + timedelta(hours=8 * k),
+                "东门社区",
+                "土地承包纠纷",
+                f"青石{k}：{FILLER[k]}{i}",
+                town="青石镇",
+            )
+        )
+    (alert,) = _alerts(svc, "hotspot")
+    assert (alert.place.town, alert.place.village) == ("青石镇", "东门社区")
+    assert alert.evidence["cells"][0]["history_count"] == 0
+    from brain.analysis.models import HotspotQuery
+
+    cells = svc.hotspots(
+        HotspotQuery(level="村", since=t - timedelta(days=1))
+    ).cells  # GET /v1/analysis/hotspots
+    by_town = {c.town: c for c in cells if c.place == "东门社区"}
+    assert by_town["青石镇"].count == 6 and by_town["青石镇"].level is not None
+    assert by_town["青石镇"].expected < 0.5  # against its own (empty) history, not 城关镇's 东门社区
+
+
+def test_hotspot_town_cell_when_no_village_is_named(tmp_path: Path) -> None:
+    """A hotline record often names the town only: such cases are tested in the town's cell."""
+    svc = _svc(tmp_path)
+    i = _history(svc)
+    t = T0 + timedelta(weeks=8)
+    for k in range(6):
+        i += 1
+        svc.register(
+            _case(i, t + timedelta(hours=8 * k), "", "劳动争议", f"白河{k}：{FILLER[k]}{i}", town="白河乡")
+        )
+    (alert,) = _alerts(svc, "hotspot")
+    assert (alert.place.town, alert.place.village) == ("白河乡", "") and len(alert.case_ids) == 6
+    assert "白河乡" in alert.title
+
+
 @pytest.mark.parametrize("small_count", [4, 5])
 def test_hotspot_small_count_tier(tmp_path: Path, small_count: int) -> None:
     """Four cases of a type the quiet village never had fire only in the small-count tier (at its stricter

@@ -9,6 +9,10 @@ the next window is NegBin(r = a0·m + h, p = (a0 + e) / (a0 + e + 1)), and the a
 large ``h`` and does not alarm at its usual count; one that suddenly has five does. Cases linked to an
 earlier case (repeats, duplicates) are not counted again. The same test runs on the village's total over all
 types, so a burst split by the classifier across neighbouring types is still seen.
+
+A village is named by its town too (two towns may each have a 新村). A case that names a town but no village
+(a hotline record often does) is tested in its town's cell instead, against the town's history and the
+county rate per town.
 """
 
 from __future__ import annotations
@@ -24,6 +28,12 @@ from brain.analysis.models import AlertChange, AlertLevel, CaseRecord, Place
 from brain.analysis.store import AnalysisStore, alert_cases, alerts, cases, features
 
 OTHER_KINDS = ("emerging", "collective", "repeat", "duplicate")
+
+
+def place_cond(case: CaseRecord) -> list[Any]:
+    """The case's cell place: its village within its town, or its town when it names no village."""
+    cond = [cases.c.town == case.town] if case.town else []  # a village without its town: the village alone
+    return [*cond, cases.c.village == case.village] if case.village else cond
 
 
 def _counted(*cond: Any) -> sa.Select[Any]:
@@ -74,7 +84,9 @@ def prior_rate(
 ) -> float:
     """County-wide rate of the type per village and window over the history period. It moves slowly, so it
     is counted once per county, type and day (a county-wide scan per case would grow with the ledger)."""
-    day = f"{start:%Y-%m-%d}"
+    # villages are counted with their town (two towns may each have a 新村)
+    unit = (cases.c.town + "|" + cases.c.village) if case.village else cases.c.town
+    day = f"{start:%Y-%m-%d}|{'village' if case.village else 'town'}"
     key = (str(conn.engine.url), case.county, case.type if type_cond else None, day)
     if key not in _PRIOR:  # one grouped scan fills every type of the county and day (and the all-types key)
         hist_range = (cases.c.received_at >= hist_start, cases.c.received_at <= start)
@@ -86,10 +98,8 @@ def prior_rate(
             .group_by(cases.c.type)
         ).all()
         county_all = conn.execute(_counted(cases.c.county == case.county, *hist_range)).scalar_one()
-        villages = conn.execute(
-            sa.select(sa.func.count(sa.distinct(cases.c.village))).where(
-                cases.c.county == case.county, *hist_range
-            )
+        villages = conn.execute(  # or towns, for a town cell
+            sa.select(sa.func.count(sa.distinct(unit))).where(cases.c.county == case.county, *hist_range)
         ).scalar_one()
         if len(_PRIOR) > 100_000:
             _PRIOR.clear()
@@ -134,7 +144,7 @@ def window_counts(
         sa.select(*cols)
         .select_from(cases.outerjoin(features, features.c.case_id == cases.c.id))
         .where(
-            cases.c.village == case.village,
+            *place_cond(case),
             cases.c.received_at > at - timedelta(days=widest),
             cases.c.received_at <= at,
         )
@@ -165,7 +175,7 @@ def cell_test(
     small = by_type and params.hotspot_small_count <= c < params.hotspot_min_count
     if c < params.hotspot_min_count and not small:
         return None
-    h = distinct_matters(conn, [cases.c.village == case.village, *type_cond], hist_start, start)
+    h = distinct_matters(conn, [*place_cond(case), *type_cond], hist_start, start)
     m = prior_rate(conn, case, type_cond, hist_start, start, e)
     a0 = params.hotspot_prior_windows
     shape, rate = a0 * m + h, a0 + e
@@ -178,7 +188,7 @@ def cell_test(
             sa.select(cases.c.id)
             .select_from(cases.outerjoin(features, features.c.case_id == cases.c.id))
             .where(
-                cases.c.village == case.village,
+                *place_cond(case),
                 cases.c.received_at > start,
                 cases.c.received_at <= at,
                 *type_cond,
@@ -219,7 +229,7 @@ def detect_hotspot(
     linked: bool,
     data_start: datetime,
 ) -> list[AlertChange]:
-    if linked or not case.village:
+    if linked or not (case.village or case.town):
         return []
     windows: list[tuple[bool, float]] = []
     for days in (params.hotspot_window_days, params.hotspot_short_window_days):

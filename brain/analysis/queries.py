@@ -172,21 +172,21 @@ def hotspot_cells(conn: sa.Connection, query: HotspotQuery, params: AnalysisPara
         cond.append(scope)
         hcond.append(scope)
     typ = sa.func.coalesce(cases.c.type, "未分类")
-    now_q = (
-        sa.select(unit, sa.func.min(cases.c.town), typ, sa.func.count())
-        .where(*cond)
-        .group_by(G1, sa.text("3"))
-    )
-    hist = dict(
-        ((u, t), n)
-        for u, t, n in conn.execute(
-            sa.select(unit, typ, sa.func.count()).where(*hcond).group_by(G1, G2)
-        ).all()
-    )
+    # a village is one cell per town (two towns may each have a 新村); towns and counties are their own
+    by_town = query.level == "村"
+    g3 = sa.text("3")
+    if by_town:
+        now_q = sa.select(unit, cases.c.town, typ, sa.func.count()).where(*cond).group_by(G1, G2, g3)
+        hist_q = sa.select(unit, cases.c.town, typ, sa.func.count()).where(*hcond).group_by(G1, G2, g3)
+        hist = {(u, tw, t): n for u, tw, t, n in conn.execute(hist_q).all()}
+    else:
+        now_q = sa.select(unit, sa.func.min(cases.c.town), typ, sa.func.count()).where(*cond).group_by(G1, g3)
+        hist_q = sa.select(unit, typ, sa.func.count()).where(*hcond).group_by(G1, G2)
+        hist = {(u, None, t): n for u, t, n in conn.execute(hist_q).all()}
     windows = max((since - hist_start) / (until - since), 1e-9)
     cells = []
     for u, town, t, n in conn.execute(now_q).all():
-        h = hist.get((u, t), 0)
+        h = hist.get((u, town if by_town else None, t), 0)
         shape, rate = params.hotspot_prior_windows * 0.5 + h, params.hotspot_prior_windows + windows
         pv = nb_tail(int(n), shape, rate)
         cells.append(
