@@ -219,6 +219,20 @@ def test_duplicate_links_to_first_and_is_not_counted_again(tmp_path: Path) -> No
     assert f["total"].value == 2 and f["matters"].value == 1
 
 
+def test_anonymous_duplicate_needs_the_same_town_and_village(tmp_path: Path) -> None:
+    """Without a party the same text is a duplicate only from the same place: 新华村 of two towns differ."""
+    svc = _svc(tmp_path)
+    text = "村口的垃圾站一个月没人清运，臭气熏天，蚊蝇很多，希望有关部门尽快派人处理"
+
+    def anon(i: int, days: int, town: str) -> CaseRecord:
+        rec = _case(i, T0 + timedelta(days=days), "新华村", "环境污染纠纷", f"{text}（第{i}次）", town=town)
+        return rec.model_copy(update={"person_hashes": []})
+
+    assert svc.register(anon(1, 0, "城关镇")).linked_to is None
+    assert svc.register(anon(2, 1, "青石镇")).linked_to is None  # another town's 新华村
+    assert svc.register(anon(3, 2, "青石镇")).linked_to == "c00002"
+
+
 def test_repeat_joins_id_and_phone_across_channels(tmp_path: Path) -> None:
     svc = _svc(tmp_path)
     idh, ph = person_hash("k", "id", "510101199001011234"), person_hash("k", "phone", "13800000000")

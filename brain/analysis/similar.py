@@ -179,7 +179,8 @@ class TextIndex:
             if entry.person and o.person == entry.person and m.jaccard >= self.params.duplicate_jaccard:
                 return m
             anon = not entry.person or not o.person
-            if anon and o.village == entry.village and m.jaccard >= self.params.duplicate_anon_jaccard:
+            same_place = (o.town, o.village) == (entry.town, entry.village)  # 新村 of two towns differ
+            if anon and same_place and m.jaccard >= self.params.duplicate_anon_jaccard:
                 return m
         return None
 
