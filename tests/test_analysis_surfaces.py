@@ -97,6 +97,62 @@ def _store_with_cases(tmp: Path) -> tuple[AnalysisService, list[CaseRecord]]:
     return svc, recs
 
 
+@pytest.mark.slow
+def test_suite_mends_or_lists_lines_instead_of_stopping(tmp_path: Path) -> None:
+    """Another system's stream: channels in its own words, an ID number failing its checksum, a case without
+    village or town, a blank text. The suite registers what the ledger can take (mending the channel and
+    dropping the bad ID, both counted), lists what it refuses, and finishes."""
+    from brain.service import Brain
+    from eval.analysis import run_suite
+
+    place = {"county": "清溪县", "town": "城关镇", "village": "东门社区"}
+    rows = [
+        {"id": "o1", "source": "12345热线", "text": "小区门口的烧烤摊每天晚上油烟很大"},
+        {"id": "o2", "source": "微信公众号", "text": "工地晚上施工噪音扰民"},
+        {"id": "o3", "source": "群众来信", "text": "邻居占用楼道堆放杂物", "place": {"county": "清溪县"}},
+        {"id": "o4", "text": "拖欠工资三个月", "parties": [{"name": "李四", "id_number": "123456"}]},
+        {"id": "o5", "source": "来访", "text": "   "},
+    ]
+    path = tmp_path / "other.jsonl"
+    path.write_text(
+        "\n".join(
+            json.dumps({"received_at": f"2026-03-0{i + 2}T09:00:00", "place": place, **r}, ensure_ascii=False)
+            for i, r in enumerate(rows)
+        ),
+        encoding="utf-8",
+    )
+    brain = Brain(_settings(tmp_path / "state"))
+    try:
+        result = run_suite(brain, path, as_json=True)
+    finally:
+        brain.close()
+    assert [r["id"] for r in result["rejected"]] == ["o5"] and result["rejected"][0]["where"] == "text"
+    assert result["fixes"] == {"未知渠道“微信公众号”按来访登记": 1, "身份证号无效，已忽略": 1}
+    assert result["cases"] == 5 and result["false_alarms"] == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "channel"),
+    [
+        ("12345热线", "12345"),
+        ("群众来信", "访情"),
+        ("110转警", "警情"),
+        ("法院诉前委派", "诉情"),
+        ("网格员巡查", "网格员"),
+        ("上级交办", "上级转办"),
+        ("来电", "来电"),
+        ("窗口来访", "来访"),
+        ("信访", "访情"),
+        ("微信公众号", None),
+        ("", None),
+    ],
+)
+def test_resolve_source(raw: str, channel: str | None) -> None:
+    from brain.ledger.models import resolve_source
+
+    assert resolve_source(raw) == channel
+
+
 def test_report_numbers_match_a_direct_count(tmp_path: Path) -> None:
     from brain.analysis.report import build_report
 

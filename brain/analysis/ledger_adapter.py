@@ -117,6 +117,7 @@ def case_create(case: CaseIn) -> Any:
     from pydantic import ValidationError
 
     from brain.errors import InputError
+    from brain.ledger.models import resolve_source
     from brain.ledger.schema import CaseCreate
 
     parties = [
@@ -127,7 +128,7 @@ def case_create(case: CaseIn) -> Any:
         return CaseCreate.model_validate(
             {
                 "text": case.text,
-                "source": case.source,
+                "source": resolve_source(case.source) or case.source,  # 12345热线 → 12345; unknown: the 422
                 "received_at": case.received_at,
                 "place": {"town": case.place.town or None, "village": case.place.village or None},
                 "parties": parties,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from brain.ledger import schema as ledger_schema
 from brain.ledger.schema import Time  # naive times go out with the centre's offset (RFC 3339)
@@ -85,6 +85,11 @@ class CaseRecord(BaseModel):
     text_redacted: str = ""
     person_hashes: list[str] = Field(default_factory=list, description="keyed hashes of the parties")
     signals: list[str] = Field(default_factory=list, description="intake risk signal codes")
+
+    @field_validator("county", "town", "village", "source", "text_redacted", mode="before")
+    @classmethod
+    def _blank(cls, v: object) -> object:
+        return "" if v is None else v  # the ledger stores a case without a village (or town) as NULL
 
 
 class Alert(BaseModel):

@@ -25,7 +25,17 @@ from sqlalchemy import JSON, insert, select, update
 
 from brain.agents.intake.schema import ABSTAIN_LABEL
 from brain.errors import InputError
-from brain.ledger.models import DIFFICULTIES, RISKS, SOURCES, STATUSES, Case, CaseEvent, ImportBatch, Party
+from brain.ledger.models import (
+    DIFFICULTIES,
+    RISKS,
+    SOURCES,
+    STATUSES,
+    Case,
+    CaseEvent,
+    ImportBatch,
+    Party,
+    resolve_source,
+)
 from brain.ledger.readers import Resolver, load_map, parse_time, read_rows, sha256_of, text_or_none
 from brain.ledger.records import party_values
 from brain.ledger.schema import ImportReport, ImportRequest, ImportRowError, PartyIn
@@ -35,7 +45,6 @@ if TYPE_CHECKING:
     from brain.ledger.ports import Ledger
 
 CHUNK = 2000
-SOURCE_ALIASES = {"诉前": "诉情", "信访": "访情", "电话": "来电", "热线": "12345", "转办": "上级转办"}
 ClassifyFn = Callable[[str], tuple[str, str | None, str, str]]  # text -> (type, subtype, risk, difficulty)
 
 
@@ -59,10 +68,10 @@ class Importer:
         text = str(get("text") or "").strip()
         if not text:
             raise _RowError("text", "纠纷内容为空")
-        src = str(get("source") or "").strip()
-        src = SOURCE_ALIASES.get(src, src)
-        if src not in SOURCES:
-            raise _RowError("source", f"未知受理渠道“{src}”，可选：{'、'.join(SOURCES)}")
+        raw_src = str(get("source") or "").strip()
+        src = resolve_source(raw_src)
+        if src is None:
+            raise _RowError("source", f"未知受理渠道“{raw_src}”，可选：{'、'.join(SOURCES)}")
         try:
             received = parse_time(get("received_at"))
         except ValueError as e:

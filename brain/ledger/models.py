@@ -41,6 +41,31 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 STATUSES = ("登记", "已分流", "调处中", "已化解", "未化解", "回访中", "已归档")
 OPEN_STATUSES = ("登记", "已分流", "调处中")  # a case in one of these can run late
 SOURCES = ("来访", "来电", "12345", "网格员", "警情", "诉情", "访情", "上级转办")
+SOURCE_ALIASES = {"诉前": "诉情", "信访": "访情", "电话": "来电", "热线": "12345", "转办": "上级转办"}
+# How other systems name the same channels (a hotline export, a petition office's sheet): first match wins.
+_SOURCE_PATTERNS = (
+    ("12345", ("12345", "热线", "市长", "政务服务便民", "hotline")),
+    ("访情", ("信访", "上访", "访情", "来信", "petition")),
+    ("警情", ("110", "警情", "派出所", "公安", "police")),
+    ("诉情", ("法院", "诉前", "诉讼", "诉情", "立案", "court")),
+    ("网格员", ("网格", "巡查", "排查", "grid")),
+    ("上级转办", ("转办", "交办", "督办", "转交")),
+    ("来电", ("电话", "来电", "致电", "phone", "call")),
+    ("来访", ("来访", "走访", "窗口", "现场", "到访", "当面", "visit", "walk")),
+)
+
+
+def resolve_source(raw: str | None) -> str | None:
+    """The ledger's channel for a source name (exact, alias, or a known wording: 12345热线 → 12345, 群众来信
+    信访 → 访情); None when nothing fits."""
+    src = (raw or "").strip()
+    src = SOURCE_ALIASES.get(src, src)
+    if src in SOURCES:
+        return src
+    low = src.lower()
+    return next((ch for ch, words in _SOURCE_PATTERNS if any(w in low for w in words)), None)
+
+
 RISKS = ("红", "橙", "黄", "蓝")
 DIFFICULTIES = ("咨询", "简易", "一般", "复杂", "重大")
 FOLLOWUP_OUTCOMES = ("履行", "部分履行", "未履行", "反弹")
