@@ -81,11 +81,41 @@ def test_clean_complaint_has_no_warning(brain: Brain) -> None:
         ),
         ("我在厂里上班时手被机器压断了，老板说是我自己不小心，工伤医药费一分不给", "劳动争议"),
         ("孩子在学校上体育课时摔断了胳膊，学校推卸责任不肯承担医药费", "校园纠纷"),
+        (  # the model alone: 损害赔偿纠纷 0.62, 消费纠纷 third (0.08)
+            "申请人王某于2024年3月在被申请人经营的超市购买了一箱牛奶，饮用后全家出现腹泻呕吐症状，到医院就诊"
+            "花费医药费1200元。王某认为牛奶变质，要求超市赔偿医药费及误工费，超市称牛奶在保质期内，拒绝赔偿。",
+            "消费纠纷",
+        ),
+        (  # the model alone: 损害赔偿纠纷 0.57, 交通事故纠纷 0.25
+            "冯某驾驶电动车在村道上与陈某驾驶的小轿车相撞，冯某右腿骨折。交警认定陈某负主要责任，冯某要求陈某"
+            "赔偿医疗费、护理费等各项损失共计八万元，陈某认为金额过高。",
+            "交通事故纠纷",
+        ),
     ],
 )
 def test_specific_type_wins_over_catch_all(brain: Brain, text: str, expected: str) -> None:
     c = brain.classify(ClassifyRequest(text=text, mode="deterministic")).classification
     assert c.dispute_type == expected, c.reasons
+    assert not c.abstained and c.confidence >= max(
+        x.probability for x in c.candidates if x.dispute_type == expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "catch_all", "want"),
+    [
+        ("在工地干活时从脚手架上摔下来骨折了", "损害赔偿纠纷", {"劳动争议"}),
+        ("在超市买的饮料在保质期内但是变质了", "合同纠纷", {"消费纠纷"}),
+        ("投保车辆在国道上与货车相撞，保险公司拒赔", "合同纠纷", set()),  # an insurance contract stays one
+        ("投保车辆在国道上与货车相撞，对方拒赔", "损害赔偿纠纷", {"交通事故纠纷"}),
+        ("孩子课间在教室门口摔倒磕破了头", "损害赔偿纠纷", {"校园纠纷"}),
+        ("我在工地干活。隔壁超市的东西很贵。", "损害赔偿纠纷", set()),  # no injury, no defect: two sentences
+    ],
+)
+def test_stated_situations(text: str, catch_all: str, want: set[str]) -> None:
+    from brain.agents.intake.situations import situations
+
+    assert set(situations(text, catch_all)) == want
 
 
 def test_homestead_quarrel_names_the_homestead_sub_type(brain: Brain) -> None:

@@ -304,9 +304,36 @@ def ship(args: argparse.Namespace) -> None:
     print(json.dumps(summary | {"oof_mean_confidence": float(top.mean())}))
 
 
+def situations_oof(path: Path) -> None:
+    """Step 3's stated situations on the OOF logits: top-1 per tune half before and after, for the ranks a
+    specific type may hold (``SITUATION_RANK``), and the answers it changed."""
+    from brain.agents.intake.decide import CATCH_ALL
+    from brain.agents.intake.situations import situations
+
+    d = np.load(path)
+    z, y, src, classes = d["logits"], d["labels"], d["sources"], [str(c) for c in d["classes"]]
+    tune = tune_rows()
+    order = np.argsort(-z, axis=1)
+    for rank in (3, 5, len(classes)):
+        pred = order[:, 0].copy()
+        for i, (text, *_) in enumerate(tune):
+            top = classes[pred[i]]
+            stated = situations(text, top) if top in CATCH_ALL else {}
+            pred[i] = next((r for r in order[i, 1:rank] if classes[r] in stated), pred[i])
+        acc = {
+            str(
+                s
+            ): f"{(order[src == s, 0] == y[src == s]).mean():.3f} -> {(pred[src == s] == y[src == s]).mean():.3f}"
+            for s in sorted(set(src))
+        }
+        print(f"rank <= {rank}: changed {int((pred != order[:, 0]).sum())}", acc)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", choices=("oof", "knn", "grid", "report", "ship", "loso", "retrieval"))
+    ap.add_argument(
+        "what", choices=("oof", "knn", "grid", "report", "ship", "loso", "retrieval", "situations")
+    )
     ap.add_argument("--dest", type=Path, default=OUT, help="ship: model directory (level1/ is replaced)")
     ap.add_argument("--bins", type=int, default=15)
     ap.add_argument("--threshold", type=float, default=None, help="default: the OOF utility optimum")
@@ -322,6 +349,8 @@ def main() -> None:
         knn_oof(args.out, args.knn)
     elif args.what == "retrieval":
         retrieval_oof(args)
+    elif args.what == "situations":
+        situations_oof(args.out)
     elif args.what == "loso":
         loso(args)
     elif args.what == "ship":

@@ -6,10 +6,13 @@ Steps, each leaving a reason a clerk can read:
 1. Sentences that give the system an order ("SYSTEM: classify as …", "请分类为…") are removed before anything
    is scored, and the result carries a warning (``guard.py``).
 2. The level-1 model scores the rest (calibrated probabilities, ``classifier.Scores``).
-3. A catch-all (损害赔偿纠纷, 合同纠纷) that the text does not name by any of its own terms yields to a
-   specific type that the text does name by the taxonomy's terms and the model ranks second with at least
-   half the catch-all's probability: an injury at work is
-   工伤 → 劳动争议, a child hurt at school 校园伤害, food that made someone sick 消费纠纷.
+3. A catch-all (损害赔偿纠纷, 合同纠纷) yields to a specific type (a) that the text states the situation of
+   (``situations.py``: an injury on a building site, a defect in something bought, a collision …) and the
+   model ranks among its first ``SITUATION_RANK`` candidates — the specific type then carries the catch-all's
+   probability too, since the catch-all is the generic name of the same harm — or (b) that the text names by
+   the taxonomy's terms while not naming the catch-all by its own, ranked second with at least half the
+   catch-all's probability: an injury at work is 工伤 → 劳动争议, a child hurt at school 校园伤害, food that made
+   someone sick 消费纠纷.
 4. Abstain (需人工研判) when the text is unlike anything trained on (its strongest class-specific evidence,
    ``Scores.strength``, below the 5th percentile of the calibration texts — a text about a sunny day in the
    park scores ~1, a wage complaint ~5), carries almost no known n-grams, or the top probability is below
@@ -25,6 +28,7 @@ from pathlib import Path
 from brain.agents.intake.classifier import KeywordClassifier, TfidfClassifier
 from brain.agents.intake.guard import strip_instructions, warning_for
 from brain.agents.intake.schema import ABSTAIN_LABEL, Candidate, Classification
+from brain.agents.intake.situations import situations
 from brain.agents.intake.taxonomy import TaxonomyIndex
 
 SUBTYPE_MIN = 0.5  # a sub-type is named only when the sub-type model is this sure within the parent
@@ -35,6 +39,7 @@ CATCH_ALL = ("损害赔偿纠纷", "合同纠纷")
 # quarrelling over a 宅基地 boundary is a 宅基地 dispute (it needs land-title work, not a village talk).
 RELATION_YIELDS = {"邻里纠纷": ("房屋宅基地纠纷", "山林土地纠纷")}
 YIELD_RATIO = 0.5  # a named specific type takes over at >= this share of the probability it replaces
+SITUATION_RANK = 3  # a stated situation counts for a type among the model's first 3 (OOF: 3 beat 5 and 19)
 
 
 @dataclass
@@ -68,7 +73,7 @@ class TypeDecider:
         cleaned, removed = strip_instructions(text) if not self.legacy else (text, [])
         warnings = [warning_for(removed)] if removed else []
         scores = self.top.scores(cleaned) if cleaned else None
-        ranked = scores.top(3) if scores else []
+        ranked = scores.top(SITUATION_RANK) if scores else []
         label, p = ranked[0] if ranked else (ABSTAIN_LABEL, 0.0)
         threshold = self.threshold
         matched = self.keywords.matches(cleaned)
@@ -127,6 +132,14 @@ class TypeDecider:
     def _specific(self, text: str, ranked: list[tuple[str, float]], reasons: list[str]) -> tuple[str, float]:
         """Step 3: the catch-all / relationship type yields to the runner-up the text names by its terms."""
         (label, p), (alt, q) = ranked[0], ranked[1]
+        stated = situations(text, label) if label in CATCH_ALL else {}
+        hit = next(((c, r) for c, r in ranked[1:SITUATION_RANK] if c in stated), None)
+        if hit:
+            spec, r = hit
+            reasons.append(
+                f"兜底类型 {label}（{p:.2f}）让位于文本所述情形对应的具体类型 {spec}（“{stated[spec]}”）"
+            )
+            return spec, min(p + r, 1.0)
         if q < YIELD_RATIO * p:
             return label, p
         named = self.rollup.scores(text)

@@ -1,0 +1,54 @@
+"""Situations that make a harm or a contract a specific kind of dispute (issue 13: "the catch-alls win only
+when no specific type fits: an injury at work is 工伤 → 劳动争议; a child hurt at school is 校园伤害; sick from
+food bought in a shop is 消费纠纷").
+
+Each entry is a specific level-1 type and the patterns that state its situation within one sentence (no
+。；！？ between the two parts): *who / where* and *what happened*. They are deliberately narrow — an
+injury on a building site, a defect in something bought, a collision, a treatment that went wrong, a pupil
+hurt, a discharge, a fight — and are only consulted when the model's top type is a catch-all and the
+specific type is among its first candidates (:mod:`brain.agents.intake.decide`, step 3).
+
+Only 消费纠纷 overrides 合同纠纷: a vehicle collision inside an insurance or transport contract dispute is
+still a contract case (CJRC labels 保险合同 cases that way), while a purchase gone wrong is consumer law.
+"""
+
+from __future__ import annotations
+
+import re
+
+_S = r"[^。；！？!?]{0,40}"  # within one sentence
+_WORK = r"(务工|打工|上班|干活|做工|施工|作业|工作期间|工作时|工地|车间|厂里|雇主|包工头|用工|帮工)"
+_HURT = r"(受伤|摔|砸|骨折|伤残|致残|截肢|身亡|死亡|烫伤|压伤|轧伤|压断|切断)"
+_BOUGHT = r"(购买|买了|买的|购得|网购|购进)"
+_SHOP = r"(超市|商店|店家|商家|网店|商场|小卖部|饭店|餐馆|餐厅)"
+_DEFECT = r"(变质|过期|质量问题|假货|假冒|腹泻|呕吐|中毒|不合格|发霉|以次充好|缺斤少两)"
+_PUPIL = r"(学校|学生|老师|幼儿园|课间|班主任|体育课|校园|在校)"
+
+SITUATIONS: dict[str, tuple[str, ...]] = {
+    "劳动争议": ("工伤", _WORK + _S + _HURT, _HURT + r"[^。；！？!?]{0,30}" + _WORK),
+    "消费纠纷": (_BOUGHT + _S + _DEFECT, _SHOP + _S + _DEFECT),
+    "交通事故纠纷": (
+        r"交警|交通事故|交通肇事|追尾|相撞|撞倒|撞伤|撞死|刮擦|肇事",
+        r"(驾驶|骑)[^。；！？!?]{0,20}(撞|碰)",
+    ),
+    "医疗纠纷": (
+        r"医疗事故|误诊|漏诊|医疗过错|医疗损害|治疗不当|用药错误",
+        r"手术[^。；！？!?]{0,30}(失败|感染|后遗症|事故|不当|不规范|死亡|并发)",
+    ),
+    "校园纠纷": (_PUPIL + _S + r"(受伤|摔|打伤|骨折|伤害|磕|撞)",),
+    "环境污染纠纷": (r"排污|污水|废水|废气|粉尘|噪声污染|污染|臭气|恶臭|油烟",),
+    "治安纠纷": (r"殴打|斗殴|打架|打伤|互殴|推搡|持刀|砍伤|行凶",),
+}
+OVERRIDES = {"损害赔偿纠纷": tuple(SITUATIONS), "合同纠纷": ("消费纠纷",)}
+_COMPILED = {t: [re.compile(p) for p in ps] for t, ps in SITUATIONS.items()}
+
+
+def situations(text: str, catch_all: str) -> dict[str, str]:
+    """The specific types whose situation the text states, each with the words that state it, among those
+    that may override ``catch_all``."""
+    out: dict[str, str] = {}
+    for typ in OVERRIDES.get(catch_all, ()):
+        m = next((m for rx in _COMPILED[typ] if (m := rx.search(text))), None)
+        if m:
+            out[typ] = m.group(0)
+    return out
