@@ -101,6 +101,20 @@ def test_specific_type_wins_over_catch_all(brain: Brain, text: str, expected: st
     )
 
 
+def test_an_only_sub_type_needs_its_own_terms(brain: Brain) -> None:
+    """消费纠纷 has one sub-type (教育培训消费纠纷): it is named for a 培训班 refund, not for spoiled milk."""
+    text = (
+        "申请人王某于2024年3月在被申请人经营的超市购买了一箱牛奶，饮用后全家出现腹泻呕吐症状，到医院就诊"
+        "花费医药费1200元。王某认为牛奶变质，要求超市赔偿医药费及误工费，超市称牛奶在保质期内，拒绝赔偿。"
+    )
+    milk = brain.classify(ClassifyRequest(text=text)).classification
+    school = brain.classify(
+        ClassifyRequest(text="给孩子报了培训班，交了一年学费，机构跑路了不退课时费")
+    ).classification
+    assert milk.dispute_type == "消费纠纷" and milk.sub_type is None, milk.reasons
+    assert school.dispute_type == "消费纠纷" and school.sub_type == "教育培训消费纠纷", school.reasons
+
+
 @pytest.mark.parametrize(
     ("text", "catch_all", "want"),
     [

@@ -160,4 +160,8 @@ class TypeDecider:
         if not total:
             return None
         best, q = max(probs.items(), key=lambda kv: kv[1])
+        if len(children) == 1:
+            # an only child (消费纠纷 → 教育培训消费纠纷) always holds the whole share: name it only when the
+            # text says so in its own terms (spoiled milk from a 超市 is no 培训班 dispute)
+            return best if self.keywords.matches(text).get(best) else None
         return best if q / total >= SUBTYPE_MIN else None
