@@ -83,7 +83,8 @@ class TypeDecider:
         if scores and not self.legacy and len(ranked) > 1:
             label, p = self._specific(cleaned, ranked, reasons)
         kw_terms = [k for name, ks in matched.items() if self.tax.top(name) == label for k in ks][:8]
-        reasons.insert(0, f"字符/词 n-gram 分类器（温度校准）：{label} 概率 {p:.2f}")
+        own = scores.probabilities.get(label, p) if scores else p  # the model's own, before step 3 merged any
+        reasons.insert(0, f"字符/词 n-gram 分类器（温度校准）：{label} 概率 {own:.2f}")
         if kw_terms:
             reasons.append(f"命中分类体系关键词：{'、'.join(kw_terms)}")
         candidates = [Candidate(dispute_type=c, probability=round(q, 4)) for c, q in ranked]
@@ -137,7 +138,8 @@ class TypeDecider:
         if hit:
             spec, r = hit
             reasons.append(
-                f"兜底类型 {label}（{p:.2f}）让位于文本所述情形对应的具体类型 {spec}（“{stated[spec]}”）"
+                f"兜底类型 {label}（{p:.2f}）让位于文本所述情形对应的具体类型 {spec}（“{stated[spec]}”），"
+                f"两者概率合计 {min(p + r, 1.0):.2f}"
             )
             return spec, min(p + r, 1.0)
         if q < YIELD_RATIO * p:
