@@ -141,9 +141,9 @@ def _replay(brain: Any, stream: list[Any], expected: list[Expected]) -> dict[str
         with rec.engine.connect() as conn:
             row = rec.case(conn, cid)
         baseline.add(idmap[cid], case.received_at, case.place.town, row.type if row else None, exp_sets)
-    towns = {c.place.town for c in stream}
+    towns = {c.place.town for c in stream if c.place.town}  # a case naming no town is no extra town
     span_days = (stream[-1].received_at - stream[0].received_at).total_seconds() / 86400 if stream else 0
-    town_weeks = max(len(towns) * span_days / 7, 1e-9)
+    town_weeks = max(max(len(towns), 1) * span_days / 7, 1e-9)
     ours = _score(list(final.values()), covered_at, exp_sets, at_of, town_weeks)
     base = _score(baseline.alerts, baseline.covered_at, exp_sets, at_of, town_weeks)
     return {
