@@ -95,8 +95,8 @@ class LiveServer:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         if "BRAIN_RETRIEVAL__INDEX_DIR" in self.env:
             ensure_index(Path(self.env["BRAIN_RETRIEVAL__INDEX_DIR"]))
-        # Two free_port() calls can return the same port: a "closed" graph port equal to the server's own made
-        # every /readyz dial the HTTP server in Bolt and wait out the probe (seen once in a clean-clone CI run).
+        # The graph's ports must differ from the server's own: a "closed" graph port equal to it made every
+        # /readyz dial the HTTP server in Bolt (free_port() no longer repeats; `taken` covers a given port).
         bolt, http = free_ports(2, taken={self.port})
         graph_env = (
             {"BRAIN_GRAPH__BOLT_PORT": str(bolt), "BRAIN_GRAPH__HTTP_PORT": str(http)}

@@ -104,11 +104,8 @@ def detect_ledger_case(service: AnalysisService, case_id: int) -> RegisterResult
         from brain.errors import NotFoundError
 
         raise NotFoundError(f"台账中没有案件 {case_id}", where="case_id")
-    values = {
-        k: ("" if v is None and k in ("county", "town", "village", "text_redacted") else v)
-        for k, v in row.items()
-    }
-    rec = CaseRecord.model_validate({**values, "person_hashes": [h for g in groups for h in g]})
+    # CaseRecord reads the ledger's NULL place columns as ""
+    rec = CaseRecord.model_validate({**row, "person_hashes": [h for g in groups for h in g]})
     return service.register(rec, parties=groups)
 
 

@@ -64,7 +64,7 @@ def detect_collective(
             return []
         level: AlertLevel = "红" if n >= 8 or lang else ("橙" if n >= 5 else "蓝")
         key = f"{case.county}|{case.town}|cp:{counterparty}"
-        what = f"{case.town} {n} 名不同投诉人反映同一对象「{name or counterparty.split('/')[0]}」"
+        what = f"{case.town} {n} 名不同投诉人反映同一对象「{name or counterparty}」"
         rule = (
             f"{params.collective_window_days:g}日内同一乡镇、同一被投诉对象的不同投诉人 {n} 人"
             f"（阈值 {params.collective_min_people} 人；≥5 橙，≥8 或出现群体行动用语为红）"
