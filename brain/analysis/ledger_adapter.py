@@ -136,7 +136,7 @@ def case_create(case: CaseIn) -> Any:
         err = e.errors()[0]
         where = ".".join(str(x) for x in err["loc"])
         raise InputError(
-            f"案件 {case.id} 的字段 {where} 无效：{err['msg']}",
+            f"{f'案件 {case.id} ' if case.id else '案件'}的字段 {where} 无效：{err['msg']}",
             where=where,
             hint="按接口文档修正该字段后重试",
         ) from e
