@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from eval.dataset import load_jsonl
 
@@ -37,6 +37,8 @@ BASELINE_WINDOW = timedelta(days=7)
 
 
 class Expected(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # a stream may number its cases
+
     kind: str
     case_ids: list[str]
 

@@ -33,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from brain.settings import REPO_ROOT
 from brain.types import Citation, SearchFilters, SearchRequest, normalize_law_name
@@ -60,6 +60,8 @@ class Expected(BaseModel):
 
 
 class ChatCase(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # a set may number its cases
+
     id: str
     question: str = Field(min_length=1, max_length=2000)
     expected: Expected

@@ -35,7 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from brain.agreements.amounts import find_amounts
 from brain.agreements.extract import extract_parties
@@ -56,6 +56,8 @@ class Expected(BaseModel):
 
 
 class DraftingCase(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # a set may number its cases
+
     id: str
     input: AgreementRequest
     expected: Expected = Field(default_factory=Expected)

@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from eval.dataset import load_jsonl
 from eval.label_map import accepted_types, load_label_map
@@ -35,6 +35,8 @@ from eval.metrics import (
 
 
 class Expected(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)  # "婚姻家庭纠纷 " from a spreadsheet export
+
     dispute_type: str = Field(min_length=1)
     risk_level: str | None = None
     level: str | None = None
@@ -42,6 +44,8 @@ class Expected(BaseModel):
 
 
 class Case(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # a set may number its cases
+
     id: str
     text: str = Field(min_length=1)
     expected: Expected

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from brain.types import Citation, Hit, SearchFilters, SearchRequest
 from eval.dataset import load_jsonl
@@ -47,6 +47,8 @@ class Expected(BaseModel):
 
 
 class RetrievalCase(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # a set may number its cases
+
     id: str
     query: str = Field(min_length=1)
     expected: Expected

@@ -26,7 +26,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from eval.dataset import load_jsonl
 from eval.metrics import METRICS_VERSION, percentiles
@@ -43,6 +43,8 @@ class Expected(BaseModel):
 
 
 class RiskCase(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # a set may number its cases
+
     id: str
     text: str = Field(min_length=1)
     expected: Expected

@@ -131,6 +131,41 @@ def test_suite_mends_or_lists_lines_instead_of_stopping(tmp_path: Path) -> None:
     assert result["cases"] == 5 and result["false_alarms"] == 0
 
 
+@pytest.mark.slow
+def test_suite_reads_nulls_numbers_and_mixed_offsets(tmp_path: Path) -> None:
+    """An export writes null for what it does not know, numbers for ids and phones, and times with "Z",
+    "+08:00", no offset or as the ledger import reads them (2026/3/3 10:00): every line is registered (the
+    suite used to stop on comparing an aware time with a naive one, and to drop each line with a null), and
+    the same phone still links the duplicate."""
+    from brain.service import Brain
+    from eval.analysis import run_suite
+
+    place = {"county": "清溪县", "town": "城关镇", "village": None}
+    smell = "小区门口的烧烤摊每天晚上油烟很大，影响休息，多次反映无果，请求处理"
+    rows = [
+        {"id": 1, "received_at": "2026-03-02T01:00:00Z", "source": None, "place": place, "text": smell,
+         "parties": [{"name": "王五", "phone": 13800138000}]},
+        {"id": 3, "received_at": "2026/3/3 10:00", "source": "来访", "place": None, "text": "拖欠工资三个月",
+         "parties": None},
+        {"id": 4, "received_at": "2026-03-04T10:00:00", "text": "邻居占用楼道堆放杂物", "place": place,
+         "parties": [{"name": None, "phone": None}]},
+        {"id": 2, "received_at": "2026-03-05T09:00:00+08:00", "source": "12345", "place": place,
+         "text": smell + "。", "parties": [{"name": "王五", "phone": 13800138000}]},
+    ]  # fmt: skip
+    path = tmp_path / "export.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    (tmp_path / "export.alerts.jsonl").write_text(
+        '{"kind": "duplicate", "case_ids": [1, 2]}\n', encoding="utf-8"
+    )
+    brain = Brain(_settings(tmp_path / "state"))
+    try:
+        result = run_suite(brain, path, as_json=True)
+    finally:
+        brain.close()
+    assert result["errors"] == [] and result["rejected"] == [] and result["cases"] == 4
+    assert result["per_kind"]["duplicate"]["recall"] == 1.0, result["alerts"]
+
+
 @pytest.mark.parametrize(
     ("raw", "channel"),
     [

@@ -93,6 +93,32 @@ def test_xlsx_and_jsonl_with_a_column_map(make_ledger: Make, tmp_path: Path) -> 
     assert rep.rows_ok == 1 and [e.row for e in rep.errors] == [2]
 
 
+def test_an_aware_time_is_the_centres_local_time_not_this_machines(make_ledger: Make, tmp_path: Path) -> None:
+    """ "…Z" is 8 hours before Asia/Shanghai; the import used to convert to the machine's zone (UTC in CI)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    led = make_ledger()
+    jl = tmp_path / "aware.jsonl"
+    rows = [
+        {"text": "物业不修电梯", "source": "来电", "received_at": "2025-05-01T01:00:00Z", "town": "城关镇"},
+        {
+            "text": "邻居占道堆物",
+            "source": "来电",
+            "received_at": "2025-05-01T09:30:00+08:00",
+            "town": "城关镇",
+        },
+    ]
+    jl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert Importer(led).run(jl).rows_ok == 2
+    local = ZoneInfo(led.tz)
+    got = sorted(
+        t.astimezone(local).replace(tzinfo=None) if t.tzinfo else t
+        for t in (c.received_at for c in led.list_cases(CaseQuery(), ADMIN).items)
+    )
+    assert got == [datetime(2025, 5, 1, 9, 0), datetime(2025, 5, 1, 9, 30)]
+
+
 def _env(settings: Settings) -> dict[str, str]:
     env = dict(
         os.environ, PYTHONPATH=str(REPO), BRAIN_PROFILE="test", BRAIN_STATE_DIR=str(settings.state_dir)

@@ -32,6 +32,7 @@ def _local_query_time(value: datetime) -> datetime:
 
 
 QueryTime = Annotated[datetime, AfterValidator(_local_query_time)]
+LocalTime = QueryTime  # a case's own times likewise: a stream may mix "…+08:00", "…Z" and naive local times
 
 AlertKind = Literal["hotspot", "emerging", "collective", "repeat", "duplicate", "escalation", "rebound"]
 AlertLevel = Literal["蓝", "橙", "红"]
@@ -61,6 +62,12 @@ class Place(BaseModel):
     county: str = ""
     town: str = ""
     village: str = ""
+
+    @field_validator("county", "town", "village", mode="before")
+    @classmethod
+    def _blank(cls, v: Any) -> Any:
+        """An export's ``null`` (or a padded name) is a place not named: ""."""
+        return "" if v is None else (v.strip() if isinstance(v, str) else v)
 
 
 class CaseRecord(BaseModel):

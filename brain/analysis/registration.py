@@ -10,34 +10,66 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from brain.analysis import text as T
-from brain.analysis.models import CaseRecord, Place, RegisterResult
+from brain.analysis.models import CaseRecord, LocalTime, Place, RegisterResult
 from brain.analysis.service import AnalysisService
 
 
 class PartyIn(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # a phone exported as a JSON number
+
     name: str | None = Field(default=None, max_length=64)
     id_number: str | None = Field(default=None, max_length=32)
     phone: str | None = Field(default=None, max_length=32)
 
 
 class CaseIn(BaseModel):
-    """One case as a stream line or a workflow event carries it (clear text; redacted before storage)."""
+    """One case as a stream line or a workflow event carries it (clear text; redacted before storage).
+
+    Exports from other systems write ``null`` for what they do not know and numbers for ids: a ``null``
+    channel, place or party list reads as not given (the default channel 来访, no place, no parties), a party
+    with neither name, ID number nor phone is none, and a numeric id or phone reads as its digits."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
 
     id: str | None = Field(default=None, max_length=64)
     external_id: str | None = Field(default=None, max_length=128)
-    received_at: datetime
+    received_at: LocalTime
     source: str = Field(default="来访", max_length=32)
     place: Place = Field(default_factory=Place)
     text: str = Field(min_length=1, max_length=20_000)
     parties: list[PartyIn] = Field(default_factory=list, max_length=50)
-    resolved_at: datetime | None = None
+    resolved_at: LocalTime | None = None
     reopened_from: str | None = None
+
+    @field_validator("received_at", "resolved_at", mode="before")
+    @classmethod
+    def _ledger_formats(cls, v: Any) -> Any:
+        """The formats the ledger's import reads too: 2026/3/2 8:00, 2026年3月2日, 2026.03.02 …"""
+        from brain.ledger.readers import parse_time
+
+        if isinstance(v, str) and v.strip():
+            try:
+                return parse_time(v)
+            except ValueError:
+                return v  # pydantic's own message names the field
+        return v
+
+    @field_validator("source", "place", "parties", mode="before")
+    @classmethod
+    def _null_is_absent(cls, v: Any, info: ValidationInfo) -> Any:
+        if v is not None:
+            return v
+        return {"source": "来访", "place": {}, "parties": []}[info.field_name or ""]  # as when absent
+
+    @field_validator("parties", mode="after")
+    @classmethod
+    def _no_empty_party(cls, v: list[PartyIn]) -> list[PartyIn]:
+        return [p for p in v if p.name or p.id_number or p.phone]
 
 
 IntakeFn = Callable[[str, str | None], Any]  # (text, source) -> IntakeResult

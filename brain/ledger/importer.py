@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy import JSON, insert, select, update
@@ -80,8 +81,8 @@ class Importer:
             ) from None
         if received is None:
             raise _RowError("received_at", "受理时间为空")
-        if received.tzinfo is not None:
-            received = received.astimezone(None).replace(tzinfo=None)
+        if received.tzinfo is not None:  # the centre's local time, not this machine's
+            received = received.astimezone(ZoneInfo(led.tz)).replace(tzinfo=None)
         try:
             place = led.places.resolve(town=text_or_none(get("town")), village=text_or_none(get("village")))
         except InputError as e:
