@@ -91,14 +91,45 @@ def test_clean_complaint_has_no_warning(brain: Brain) -> None:
             "赔偿医疗费、护理费等各项损失共计八万元，陈某认为金额过高。",
             "交通事故纠纷",
         ),
+        (  # the model alone: 损害赔偿纠纷 0.85, 劳动争议 not among its first 3 (a STRONG statement)
+            "申请人张某系被申请人某建筑公司雇佣的工人，2023年5月在工地施工时从脚手架上摔下，造成腰椎骨折，住院治疗"
+            "三个月。张某要求公司支付医疗费、误工费等共计8万元，公司认为张某系包工头李某招用，拒绝赔偿。",
+            "劳动争议",
+        ),
+        (  # the model alone: 医疗纠纷 0.41 (the hospital is named), 消费纠纷 third
+            "李女士在村口超市购买了一箱牛奶，给孩子喝后孩子出现呕吐腹泻，送医院治疗花去两千余元。经查牛奶已过保质期。"
+            "李女士要求超市赔偿医疗费并退一赔十，超市老板只同意退货，双方发生争执。",
+            "消费纠纷",
+        ),
     ],
 )
 def test_specific_type_wins_over_catch_all(brain: Brain, text: str, expected: str) -> None:
     c = brain.classify(ClassifyRequest(text=text, mode="deterministic")).classification
     assert c.dispute_type == expected, c.reasons
     assert not c.abstained and c.confidence >= max(
-        x.probability for x in c.candidates if x.dispute_type == expected
+        (x.probability for x in c.candidates if x.dispute_type == expected), default=0.0
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "ranked", "want"),
+    [
+        # an employee of a unit hurt at work: 劳动争议 at any rank
+        ("他是某机械厂的工人，在车间操作冲床时右手被压伤", ["损害赔偿纠纷", "合同纠纷", "债务纠纷", "劳动争议"], "劳动争议"),
+        # helping a private person build his house (帮工受害) is not 工伤: only within the first 3
+        ("帮邻居盖房子干活时从房顶摔下骨折", ["损害赔偿纠纷", "合同纠纷", "债务纠纷", "劳动争议"], None),
+        ("帮邻居盖房子干活时从房顶摔下骨折", ["损害赔偿纠纷", "劳动争议", "合同纠纷"], "劳动争议"),
+        # a treatment gone wrong keeps 医疗纠纷 even when the medicine was bought
+        ("买的药吃了以后呕吐，医院又误诊耽误了治疗", ["医疗纠纷", "消费纠纷", "损害赔偿纠纷"], None),
+        ("在超市买的熟食变质，吃了呕吐去医院打点滴", ["医疗纠纷", "损害赔偿纠纷", "消费纠纷"], "消费纠纷"),
+        ("邻居家装修把我家墙震裂了", ["邻里纠纷", "损害赔偿纠纷", "房屋宅基地纠纷"], None),  # not a catch-all
+    ],
+)  # fmt: skip
+def test_stated_override_ranks(text: str, ranked: list[str], want: str | None) -> None:
+    from brain.agents.intake.situations import stated_override
+
+    hit = stated_override(text, ranked, 3)
+    assert (hit[0] if hit else None) == want, hit
 
 
 def test_an_only_sub_type_needs_its_own_terms(brain: Brain) -> None:

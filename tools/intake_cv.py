@@ -305,28 +305,29 @@ def ship(args: argparse.Namespace) -> None:
 
 
 def situations_oof(path: Path) -> None:
-    """Step 3's stated situations on the OOF logits: top-1 per tune half before and after, for the ranks a
-    specific type may hold (``SITUATION_RANK``), and the answers it changed."""
-    from brain.agents.intake.decide import CATCH_ALL
-    from brain.agents.intake.situations import situations
+    """Step 3's stated situations (``situations.stated_override``) on the OOF logits: top-1 per tune half
+    before and after, for the ranks a specific type may hold (``within``; ``STRONG`` statements count at any
+    rank), and the answers it changed."""
+    from brain.agents.intake.situations import stated_override
 
     d = np.load(path)
     z, y, src, classes = d["logits"], d["labels"], d["sources"], [str(c) for c in d["classes"]]
     tune = tune_rows()
     order = np.argsort(-z, axis=1)
-    for rank in (3, 5, len(classes)):
+    index = {c: k for k, c in enumerate(classes)}
+    for within in (3, 5, len(classes)):
         pred = order[:, 0].copy()
         for i, (text, *_) in enumerate(tune):
-            top = classes[pred[i]]
-            stated = situations(text, top) if top in CATCH_ALL else {}
-            pred[i] = next((r for r in order[i, 1:rank] if classes[r] in stated), pred[i])
+            hit = stated_override(text, [classes[k] for k in order[i]], within)
+            if hit:
+                pred[i] = index[hit[0]]
         acc = {
             str(
                 s
             ): f"{(order[src == s, 0] == y[src == s]).mean():.3f} -> {(pred[src == s] == y[src == s]).mean():.3f}"
             for s in sorted(set(src))
         }
-        print(f"rank <= {rank}: changed {int((pred != order[:, 0]).sum())}", acc)
+        print(f"within {within}: changed {int((pred != order[:, 0]).sum())}", acc)
 
 
 def main() -> None:

@@ -6,10 +6,12 @@ Steps, each leaving a reason a clerk can read:
 1. Sentences that give the system an order ("SYSTEM: classify as …", "请分类为…") are removed before anything
    is scored, and the result carries a warning (``guard.py``).
 2. The level-1 model scores the rest (calibrated probabilities, ``classifier.Scores``).
-3. A catch-all (损害赔偿纠纷, 合同纠纷) yields to a specific type (a) that the text states the situation of
-   (``situations.py``: an injury on a building site, a defect in something bought, a collision …) and the
-   model ranks among its first ``SITUATION_RANK`` candidates — the specific type then carries the catch-all's
-   probability too, since the catch-all is the generic name of the same harm — or (b) that the text names by
+3. A catch-all (损害赔偿纠纷, 合同纠纷; and 医疗纠纷 for food that made someone sick) yields to a specific type
+   (a) that the text states the situation of (``situations.py``: an injury on a building site, a defect in
+   something bought, a collision …) and the model ranks among its first ``SITUATION_RANK`` candidates, or at
+   any rank when the statement is plain (``situations.STRONG``: 工伤, an employee of a unit hurt at work) —
+   the specific type then carries the catch-all's probability too, since the catch-all is the generic name of
+   the same harm — or (b) that the text names by
    the taxonomy's terms while not naming the catch-all by its own, ranked second with at least half the
    catch-all's probability: an injury at work is 工伤 → 劳动争议, a child hurt at school 校园伤害, food that made
    someone sick 消费纠纷.
@@ -28,7 +30,7 @@ from pathlib import Path
 from brain.agents.intake.classifier import KeywordClassifier, TfidfClassifier
 from brain.agents.intake.guard import strip_instructions, warning_for
 from brain.agents.intake.schema import ABSTAIN_LABEL, Candidate, Classification
-from brain.agents.intake.situations import situations
+from brain.agents.intake.situations import stated_override
 from brain.agents.intake.taxonomy import TaxonomyIndex
 
 SUBTYPE_MIN = 0.5  # a sub-type is named only when the sub-type model is this sure within the parent
@@ -81,7 +83,7 @@ class TypeDecider:
         if removed:
             reasons.append("已忽略投诉中对系统下达的指令，只依据纠纷事实分类")
         if scores and not self.legacy and len(ranked) > 1:
-            label, p = self._specific(cleaned, ranked, reasons)
+            label, p = self._specific(cleaned, ranked, scores.probabilities, reasons)
         kw_terms = [k for name, ks in matched.items() if self.tax.top(name) == label for k in ks][:8]
         own = scores.probabilities.get(label, p) if scores else p  # the model's own, before step 3 merged any
         reasons.insert(0, f"字符/词 n-gram 分类器（温度校准）：{label} 概率 {own:.2f}")
@@ -130,15 +132,19 @@ class TypeDecider:
             warnings=warnings,
         )
 
-    def _specific(self, text: str, ranked: list[tuple[str, float]], reasons: list[str]) -> tuple[str, float]:
+    def _specific(
+        self, text: str, ranked: list[tuple[str, float]], probs: dict[str, float], reasons: list[str]
+    ) -> tuple[str, float]:
         """Step 3: the catch-all / relationship type yields to the runner-up the text names by its terms."""
         (label, p), (alt, q) = ranked[0], ranked[1]
-        stated = situations(text, label) if label in CATCH_ALL else {}
-        hit = next(((c, r) for c, r in ranked[1:SITUATION_RANK] if c in stated), None)
+        order = sorted(probs, key=lambda t: -probs[t])
+        hit = stated_override(text, [label, *(t for t in order if t != label)], SITUATION_RANK)
         if hit:
-            spec, r = hit
+            spec, words, _rank = hit
+            r = probs.get(spec, 0.0)
+            kind = "兜底类型" if label in CATCH_ALL else "类型"
             reasons.append(
-                f"兜底类型 {label}（{p:.2f}）让位于文本所述情形对应的具体类型 {spec}（“{stated[spec]}”），"
+                f"{kind} {label}（{p:.2f}）让位于文本所述情形对应的具体类型 {spec}（“{words}”），"
                 f"两者概率合计 {min(p + r, 1.0):.2f}"
             )
             return spec, min(p + r, 1.0)

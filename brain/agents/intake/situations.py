@@ -41,8 +41,21 @@ SITUATIONS: dict[str, tuple[str, ...]] = {
     "环境污染纠纷": (r"排污|污水|废水|废气|粉尘|噪声污染|污染|臭气|恶臭|油烟",),
     "治安纠纷": (r"殴打|斗殴|打架|打伤|互殴|推搡|持刀|砍伤|行凶",),
 }
-OVERRIDES = {"损害赔偿纠纷": tuple(SITUATIONS), "合同纠纷": ("消费纠纷",)}
+# 医疗纠纷 is about a treatment: food from a shop that made someone sick is 消费纠纷 even though a hospital is
+# named, unless a treatment gone wrong is stated too (the specific type's own situation keeps it).
+OVERRIDES = {"损害赔偿纠纷": tuple(SITUATIONS), "合同纠纷": ("消费纠纷",), "医疗纠纷": ("消费纠纷",)}
+# Stated so plainly that the type counts at any rank: a work injury of an employee of a unit (工伤; an
+# injury while helping a private person build his house, 帮工/雇工受害, stays 损害赔偿纠纷).
+_UNIT = r"(公司|工厂|厂里|厂方|企业|单位|项目部|工程队|施工队|车间|某厂|.{1,6}厂)"
+STRONG: dict[str, tuple[str, ...]] = {
+    "劳动争议": (
+        r"工伤",
+        _UNIT + r"[^。；！？!?]{0,12}(雇佣|雇用|招用|聘用|招聘|录用|员工|职工|工人)" + r"[\s\S]{0,200}" + _HURT,
+        r"在" + _UNIT + r"(上班|工作|务工|打工|干活)" + r"[\s\S]{0,200}" + _HURT,
+    ),
+}
 _COMPILED = {t: [re.compile(p) for p in ps] for t, ps in SITUATIONS.items()}
+_STRONG = {t: [re.compile(p) for p in ps] for t, ps in STRONG.items()}
 
 
 def situations(text: str, catch_all: str) -> dict[str, str]:
@@ -54,3 +67,25 @@ def situations(text: str, catch_all: str) -> dict[str, str]:
         if m:
             out[typ] = m.group(0)
     return out
+
+
+def stated_override(text: str, ranked: list[str], within: int) -> tuple[str, str, int] | None:
+    """(type, the words that state it, its rank) for the specific type the top-ranked ``ranked[0]`` yields to:
+    the first among ``ranked[1:within]`` whose situation the text states, or one at any rank whose situation
+    is stated plainly (``STRONG``). None when ``ranked[0]`` states its own situation (a treatment gone wrong
+    keeps 医疗纠纷) or nothing is stated."""
+    if not ranked or ranked[0] not in OVERRIDES:
+        return None
+    top = ranked[0]
+    if top in _COMPILED and any(rx.search(text) for rx in _COMPILED[top]):
+        return None
+    stated = situations(text, top)
+    for rank, typ in enumerate(ranked[1:], start=1):
+        if typ not in stated:
+            continue
+        if rank < within:
+            return typ, stated[typ], rank
+        strong = next((m for rx in _STRONG.get(typ, ()) if (m := rx.search(text))), None)
+        if strong:
+            return typ, strong.group(0)[:40], rank
+    return None
