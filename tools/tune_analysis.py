@@ -14,11 +14,14 @@ import functools
 import itertools
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from brain.agents.intake.schema import IntakeRequest  # noqa: E402
 from brain.analysis.alerting import AnalysisParams  # noqa: E402
 from brain.analysis.registration import CaseIn  # noqa: E402
 from brain.service import Brain  # noqa: E402
@@ -44,7 +47,7 @@ def main() -> None:
     if any(200 <= x < 300 for x in seeds + quiet):
         raise SystemExit("seeds 2xx are the dev (report) family: never tune on them")
     base = load_settings("test", graph={"uri": "bolt://127.0.0.1:9", "retry_s": 3600})
-    cache: dict[tuple[str, str | None], object] = {}
+    cache: dict[tuple[str, str | None, str | None], Any] = {}
     streams = []
     if seeds or quiet:
         from eval.analysis_stream import StreamSpec, generate
@@ -64,16 +67,19 @@ def main() -> None:
         for _name, cases, exp in streams:
             with tempfile.TemporaryDirectory() as tmp:
                 brain = Brain(base.model_copy(update={"state_dir": Path(tmp)}))
-                real = brain.intake
+                # the ledger registers each case through the intake service: cache its run() (the facade's
+                # own brain.intake is not on that path)
+                intake = brain.intake_service
+                real = intake.run
 
                 @functools.wraps(real)
-                def cached(text: str, real=real, **kw: object) -> object:
-                    key = (text, kw.get("source"))  # type: ignore[arg-type]
+                def cached(req: IntakeRequest, real: Callable[[IntakeRequest], Any] = real) -> Any:
+                    key = (req.text, req.source, req.level)
                     if key not in cache:
-                        cache[key] = real(text, **kw)
+                        cache[key] = real(req)
                     return cache[key]
 
-                brain.intake = cached  # type: ignore[method-assign]
+                intake.run = cached  # type: ignore[method-assign]
                 svc = brain.analysis_service
                 svc.params = AnalysisParams(**{**AnalysisParams().model_dump(), **over})
                 svc.index.params = svc.params
