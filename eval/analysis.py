@@ -20,6 +20,7 @@ text, persons or counterparties, so it only ever says "hotspot".
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import tempfile
 from collections import Counter, defaultdict, deque
@@ -100,7 +101,7 @@ def _lenient(case: Any, fixes: Counter[str]) -> Any:
         update["source"] = "来访"
     parties = []
     for p in case.parties:
-        if p.id_number and not is_valid_id_number(p.id_number.strip()):
+        if p.id_number and not is_valid_id_number(re.sub(r"\s+", "", p.id_number).upper()):
             fixes["身份证号无效，已忽略"] += 1
             p = p.model_copy(update={"id_number": None})
         parties.append(p)

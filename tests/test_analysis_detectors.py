@@ -246,6 +246,29 @@ def test_repeat_joins_id_and_phone_across_channels(tmp_path: Path) -> None:
     assert rep.evidence["channels"] == ["12345", "来访", "访情"] and rep.level == "橙"
 
 
+@pytest.mark.parametrize(
+    ("kind", "a", "b"),
+    [
+        ("phone", "13800138000", "+86 138-0013-8000"),
+        ("phone", "13800138000", "0086 (138) 0013 8000"),
+        ("id", "11010519491231002X", "110105 19491231 002x"),
+    ],
+)
+def test_one_person_however_the_channel_writes_the_identifier(kind: str, a: str, b: str) -> None:
+    """The analysis' own hash follows the ledger's normalisation (``brain/ledger/crypto.py: normalise``), and
+    the ledger takes an ID number with spaces or a lower-case x: the hotline's 138-0013-8000 and the visit
+    desk's 13800138000 are one complainant."""
+    from brain.ledger.crypto import Vault
+    from brain.ledger.schema import PartyIn
+
+    assert person_hash("k", kind, a) == person_hash("k", kind, b)
+    assert person_hash("k", kind, a) != person_hash("k", kind, a[:-1] + "1")
+    vault = Vault("s")
+    field = "id_number" if kind == "id" else "phone"
+    pa, pb = PartyIn(**{field: a}), PartyIn(**{field: b})
+    assert vault.hash(field, getattr(pa, field)) == vault.hash(field, getattr(pb, field))
+
+
 def test_collective_counts_people_and_turns_red_on_group_language(tmp_path: Path) -> None:
     svc = _svc(tmp_path)
     bodies = [

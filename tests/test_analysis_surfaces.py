@@ -136,7 +136,7 @@ def test_suite_reads_nulls_numbers_and_mixed_offsets(tmp_path: Path) -> None:
     """An export writes null for what it does not know, numbers for ids and phones, and times with "Z",
     "+08:00", no offset or as the ledger import reads them (2026/3/3 10:00): every line is registered (the
     suite used to stop on comparing an aware time with a naive one, and to drop each line with a null), and
-    the same phone still links the duplicate."""
+    the same phone, written another way, still links the duplicate."""
     from brain.service import Brain
     from eval.analysis import run_suite
 
@@ -150,7 +150,7 @@ def test_suite_reads_nulls_numbers_and_mixed_offsets(tmp_path: Path) -> None:
         {"id": 4, "received_at": "2026-03-04T10:00:00", "text": "邻居占用楼道堆放杂物", "place": place,
          "parties": [{"name": None, "phone": None}]},
         {"id": 2, "received_at": "2026-03-05T09:00:00+08:00", "source": "12345", "place": place,
-         "text": smell + "。", "parties": [{"name": "王五", "phone": 13800138000}]},
+         "text": smell + "。", "parties": [{"name": "王五", "phone": "+86 138-0013-8000"}]},
     ]  # fmt: skip
     path = tmp_path / "export.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")

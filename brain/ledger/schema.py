@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -46,6 +47,12 @@ class PartyIn(BaseModel):
     )
     phone: str | None = Field(default=None, max_length=30, examples=["13800138000"])
     address: str | None = Field(default=None, max_length=120)
+
+    @field_validator("id_number", mode="before")
+    @classmethod
+    def _compact_id(cls, v: Any) -> Any:
+        """ "110105 19491231 002x" as a form or a spreadsheet writes it: the 18 characters, X upper-case."""
+        return re.sub(r"\s+", "", v).upper() if isinstance(v, str) else v
 
     @field_validator("id_number")
     @classmethod
