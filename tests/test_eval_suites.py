@@ -194,7 +194,7 @@ UNSEEN = {
             ensure_ascii=False,
         ),
         json.dumps(
-            {"id": "c2", "question": "怎么给自行车补胎", "expected": {"out_of_domain": True}},
+            {"id": 2, "question": "怎么给自行车补胎", "expected": {"out_of_domain": True}},
             ensure_ascii=False,
         ),
         "this is not json",
@@ -225,7 +225,8 @@ UNSEEN = {
             ensure_ascii=False,
         ),
         json.dumps(
-            {"id": "i2", "text": "邻居在楼上装修每天噪音很大", "expected": {"dispute_type": "邻里纠纷"}},
+            # a numbered case and a label padded by a spreadsheet export are read, not refused
+            {"id": 2, "text": "邻居在楼上装修每天噪音很大", "expected": {"dispute_type": "邻里纠纷 "}},
             ensure_ascii=False,
         ),
         '{"id": "i3", "text": "没有期望"}',

@@ -51,7 +51,8 @@ class PartyIn(BaseModel):
     @field_validator("id_number", mode="before")
     @classmethod
     def _compact_id(cls, v: Any) -> Any:
-        """ "110105 19491231 002x" as a form or a spreadsheet writes it: the 18 characters, X upper-case."""
+        """An ID number as a form or a spreadsheet writes it (110105 19491231 002x): its 18 characters, X
+        upper-case."""
         return re.sub(r"\s+", "", v).upper() if isinstance(v, str) else v
 
     @field_validator("id_number")
