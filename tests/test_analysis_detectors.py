@@ -5,6 +5,7 @@ alert's kind, colour, cases and the rule it states."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -246,6 +247,51 @@ def test_repeat_joins_id_and_phone_across_channels(tmp_path: Path) -> None:
     assert rep.evidence["channels"] == ["12345", "来访", "访情"] and rep.level == "橙"
 
 
+REWORDED = [  # one matter told by six people in their own words: the places kept, few 3-grams shared
+    "河滨路从菜市场到小学门口这一段的路灯已经坏了半个多月，晚上黑漆漆的，孩子放学和老人买菜都很危险，请尽快修好。",
+    "反映河滨路路灯不亮的问题，菜市场到学校那段一到晚上就一片漆黑，已经有人摔倒了，希望相关部门赶紧维修。",
+    "你好，河滨路上菜市场往小学方向的路灯坏了好久了，夜里走路看不见，电动车也容易撞人，麻烦派人修一下。",
+    "投诉：河滨路路灯半个月没亮，菜市场到小学这段路晚上漆黑一片，存在安全隐患。",
+    "我家住河滨路，门口到小学那一段的路灯一直不亮，晚上接孩子只能打手电，什么时候能修好？",
+    "河滨路菜市场附近的路灯坏了很多天，晚上路过特别黑，昨天我差点摔了一跤，请市政抓紧处理。",
+]
+
+
+@pytest.mark.parametrize("word_jaccard_min", [0.0, 0.15])
+def test_emerging_finds_a_reworded_matter_by_its_rare_words(tmp_path: Path, word_jaccard_min: float) -> None:
+    """Character 3-gram Jaccard between these is 0.01-0.07 (the bar is 0.3) and the static embedder's cosine
+    0.53-0.72 (the bar alone is 0.92): only the IDF-weighted overlap of their words (河滨, 菜市场, 路灯, 小学 …,
+    IDF over a month of other complaints) with cosine ≥ 0.55, within one town, ties them into one 苗头."""
+    from brain.analysis.alerting import AnalysisParams
+    from brain.analysis.factory import build_encoder
+    from brain.settings import load_settings
+
+    svc = _svc(tmp_path)
+    svc.params = AnalysisParams(word_jaccard_min=word_jaccard_min)
+    svc.index.params = svc.params
+    svc.index.encode = build_encoder(load_settings("test", state_dir=str(tmp_path)))  # the shipped embedder
+    assert svc.index.encode is not None
+    pool = Path(__file__).resolve().parents[1] / "eval" / "datasets" / "analysis_texts.jsonl"
+    other = [json.loads(line)["text"] for line in pool.open(encoding="utf-8")][:300]
+    for i, text in enumerate(other):  # a month of other complaints (public texts) in the window
+        village, town = [("东门社区", "城关镇"), ("沙坪村", "白河乡"), ("青石村", "青石镇")][i % 3]
+        svc.register(_case(1000 + i, T0 + timedelta(hours=2.4 * i), village, "邻里纠纷", text, town=town))
+    at = T0 + timedelta(days=31)
+    for j, text in enumerate(REWORDED):
+        svc.register(
+            _case(j + 1, at + timedelta(hours=9 * j), "沙坪村", "其他", text, person=f"P{j}", town="白河乡")
+        )
+    found = [a for a in _alerts(svc, "emerging") if set(a.case_ids) & {f"c{j + 1:05d}" for j in range(6)}]
+    if word_jaccard_min:
+        (em,) = found
+        assert {f"c{j + 1:05d}" for j in range(6)} == set(em.case_ids), (
+            em.case_ids
+        )  # the background joined none
+        assert "词语重合" in em.rule and em.evidence["best_word_overlap"] >= 0.15
+    else:
+        assert found == []
+
+
 @pytest.mark.parametrize(
     ("kind", "a", "b"),
     [
@@ -460,6 +506,12 @@ def test_restart_rebuilds_the_text_window(tmp_path: Path) -> None:
         ("我是鑫源建筑劳务有限公司的工人", ["鑫源建筑劳务有限公司"]),
         ("小区的华宇物业服务有限公司乱收费", ["华宇物业服务有限公司"]),
         ("某某公司欠钱不还，该公司老板跑了", []),
+        # the request before the name is not part of it (one complainant of five was keyed "要求尽快处理鑫源")
+        ("要求尽快处理鑫源化工厂的排污问题", ["鑫源化工厂"]),
+        ("请求查处宏达建筑劳务有限公司拖欠工资", ["宏达建筑劳务有限公司"]),
+        # when is not who: no 小区 is named here, one is in the second
+        ("最近每天晚上小区附近都有一股刺鼻的化学气味", []),
+        ("这几天每天晚上阳光小区停水", ["阳光小区"]),
     ],
 )
 def test_counterparty_extraction(text: str, want: list[str]) -> None:

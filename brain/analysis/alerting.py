@@ -41,6 +41,17 @@ class AnalysisParams(BaseModel):
     jaccard_min: float = 0.3
     cosine_min: float = 0.92
     cosine_jaccard_floor: float = 0.12
+    word_jaccard_min: float = Field(
+        default=0.15,
+        description="IDF-weighted Jaccard of the jieba words (IDF over the text window) at which two texts are "
+        "similar: a paraphrase that keeps the names and nouns but shares few character 3-grams (0: off)",
+    )
+    word_cosine_floor: float = Field(
+        default=0.55, description="the embedder's cosine a word-overlap pair (of one town) must also reach"
+    )
+    word_rare_share: float = Field(
+        default=0.02, description="a word finds candidates only when at most this share of the window has it"
+    )
     duplicate_jaccard: float = 0.45
     duplicate_anon_jaccard: float = 0.6
     duplicate_window_days: float = 30

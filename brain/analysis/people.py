@@ -100,17 +100,23 @@ def detect_collective(
     ]
 
 
-def _inside_emerging(conn: sa.Connection, ids: list[str]) -> bool:
-    """One event, one alert: a counterparty group that is mostly one text cluster is reported as the
-    cluster (苗头), with its counterparty named there."""
+def mostly_in(conn: sa.Connection, ids: list[str], kind: str) -> bool:
+    """At least half of ``ids`` already belong to an alert of ``kind``."""
     from brain.analysis.store import alert_cases, alerts
 
     n = conn.execute(
         sa.select(sa.func.count(sa.distinct(alert_cases.c.case_id)))
         .join(alerts, alerts.c.id == alert_cases.c.alert_id)
-        .where(alert_cases.c.case_id.in_(ids), alerts.c.kind == "emerging")
+        .where(alert_cases.c.case_id.in_(ids), alerts.c.kind == kind)
     ).scalar_one()
     return n * 2 >= len(ids)
+
+
+def _inside_emerging(conn: sa.Connection, ids: list[str]) -> bool:
+    """One event, one alert: a counterparty group that is mostly one text cluster is reported as the
+    cluster (苗头), with its counterparty named there (and a cluster that is mostly a 群体 group already
+    reported stays that group: ``AnalysisService.register``)."""
+    return mostly_in(conn, ids, "emerging")
 
 
 def person_cases(conn: sa.Connection, root: str, case: CaseRecord, days: float) -> list[Any]:

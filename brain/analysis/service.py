@@ -29,7 +29,13 @@ from brain.analysis.models import (
     HotspotResult,
     RegisterResult,
 )
-from brain.analysis.people import detect_collective, detect_escalation, detect_rebound, detect_repeat
+from brain.analysis.people import (
+    detect_collective,
+    detect_escalation,
+    detect_rebound,
+    detect_repeat,
+    mostly_in,
+)
 from brain.analysis.similar import Encoder, Entry, Match, TextIndex, distinct_people
 from brain.analysis.store import AnalysisStore, case_people, cases, features
 from brain.errors import NotFoundError
@@ -179,7 +185,13 @@ class AnalysisService:
                 if m.at >= case.received_at - timedelta(days=p.emerging_window_days)
             ]
             people = distinct_people(members)
-            if people >= p.emerging_min_people:
+            ids = [m.case_id for m in members]
+            # one event, one alert: a new cluster that is mostly a 群体 group already reported (several
+            # people naming one company in like words) stays that group
+            if people >= p.emerging_min_people and (
+                self.store.alert_for_case(conn, "emerging", ids) is not None
+                or not mostly_in(conn, ids, "collective")
+            ):
                 changes.append(self._emerging(conn, case, members, people, matches))
         rep, first_same = detect_repeat(self.store, conn, case, p, root=root)
         changes += rep
@@ -261,12 +273,20 @@ class AnalysisService:
             rule=(
                 f"MinHash LSH（字符3-gram）+ 向量相似度聚类：{self.params.emerging_window_days:g}日内 {people} 名不同投诉人"
                 f"的相似投诉（阈值 {self.params.emerging_min_people} 人；Jaccard≥{self.params.jaccard_min:g}"
-                f" 或 余弦≥{self.params.cosine_min:g}）"
+                f" 或 余弦≥{self.params.cosine_min:g}"
+                + (
+                    f" 或 同一乡镇内词语重合（IDF 加权）≥{self.params.word_jaccard_min:g} 且余弦≥"
+                    f"{self.params.word_cosine_floor:g}"
+                    if self.params.word_jaccard_min > 0
+                    else ""
+                )
+                + "）"
             ),
             evidence={
                 "people": people,
                 "towns": towns,
                 "best_jaccard": round(best.jaccard, 3) if best else None,
+                "best_word_overlap": round(max((m.word_jaccard for m in matches), default=0.0), 3),
                 "example": case.text_redacted[:80],
             },
             case_ids=ids,

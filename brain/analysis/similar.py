@@ -15,6 +15,7 @@ The index holds the recent ``text_window_days`` only and is rebuilt from the sto
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from brain.analysis import text as T
 from brain.analysis.alerting import AnalysisParams
 
 Encoder = Callable[[list[str]], np.ndarray]
+WORD_PROBES = 8  # the rarest words of a new text that look for candidates
+WORD_POSTING_CAP = 200  # a word more cases of the window have than this finds no candidates
 
 
 @dataclass
@@ -38,6 +41,7 @@ class Entry:
     person: str | None
     shingles: set[str]
     vector: np.ndarray | None
+    words: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Match:
     other: Entry
     jaccard: float
     cosine: float
+    word_jaccard: float = 0.0
 
 
 @dataclass
@@ -55,6 +60,7 @@ class TextIndex:
     order: deque[str] = field(default_factory=deque)
     parent: dict[str, str] = field(default_factory=dict)
     clusters: dict[str, list[str]] = field(default_factory=dict)
+    postings: dict[str, set[str]] = field(default_factory=dict)  # word -> cases in the window
 
     def __post_init__(self) -> None:
         from datasketch import MinHashLSH
@@ -95,13 +101,55 @@ class TextIndex:
         while self.order and self.entries[self.order[0]].at < horizon:
             cid = self.order.popleft()
             self.lsh.remove(cid)
-            self.entries.pop(cid)
+            gone = self.entries.pop(cid)
+            self._unpost(gone)
             members = self.clusters.get(self.find(cid))
             if members and cid in members and len(members) > 1:
                 members.remove(cid)
             dropped = True
         if dropped and self._n > 2 * len(self.entries) + 64:
             self._compact()
+
+    def _unpost(self, entry: Entry) -> None:
+        for w in entry.words:
+            ids = self.postings.get(w)
+            if ids is not None:
+                ids.discard(entry.case_id)
+                if not ids:
+                    del self.postings[w]
+
+    def _word_matches(self, words: frozenset[str]) -> dict[str, float]:
+        """Cases of the window sharing two of the text's rarest words (one, for a text of a few words), each
+        with the IDF-weighted Jaccard of the two word sets (IDF over the window: a word most recent
+        complaints use weighs little). Bounded work per case: the ``WORD_PROBES`` rarest words, each
+        followed only while at most ``word_rare_share`` of the window (and ``WORD_POSTING_CAP`` cases) has it."""
+        n = len(self.entries) + 1
+        rare = min(max(2.0, self.params.word_rare_share * n), WORD_POSTING_CAP)
+        df = {w: len(self.postings.get(w, ())) for w in words}
+        probes = sorted((w for w in words if 0 < df[w] <= rare), key=lambda w: df[w])[:WORD_PROBES]
+        hits: dict[str, int] = {}
+        for w in probes:
+            for cid in self.postings[w]:
+                hits[cid] = hits.get(cid, 0) + 1
+        need = 1 if len(words) <= 5 else 2
+        cache: dict[str, float] = {}
+
+        def idf(w: str) -> float:
+            if w not in cache:
+                cache[w] = math.log((n + 1) / (len(self.postings.get(w, ())) + 2))
+            return cache[w]
+
+        own_total = sum(idf(w) for w in words)
+        out = {}
+        for cid, k in hits.items():
+            if k < need:
+                continue
+            other = self.entries[cid].words
+            inter = sum(idf(w) for w in words & other)
+            union = own_total + sum(idf(w) for w in other - words)
+            if union > 0:
+                out[cid] = inter / union
+        return out
 
     def _compact(self) -> None:
         keep = [i for i, k in enumerate(self._ids) if k in self.entries]
@@ -137,15 +185,20 @@ class TextIndex:
         self._prune(at)
         if case_id in self.entries:  # indexed by warm() already (the ledger wrote the row before detection)
             self.lsh.remove(case_id)
-            self.entries.pop(case_id)
+            self._unpost(self.entries.pop(case_id))
             self.order.remove(case_id)
         sh = T.shingles(text)
+        use_words = self.params.word_jaccard_min > 0
+        ws = T.words(text) if use_words and sh else frozenset()
         mh = MinHash(num_perm=T.NUM_PERM, hashvalues=T.minhash(sh))
         vec = None
         if self.encode is not None and sh:
             vec = np.asarray(self.encode([T.normalise(text)[:512]])[0], dtype=np.float32)
-        entry = Entry(case_id, at, county, town, village, person, sh, vec)
+        entry = Entry(case_id, at, county, town, village, person, sh, vec, ws)
         cand: dict[str, float] = {c: -1.0 for c in self.lsh.query(mh)}
+        by_words = self._word_matches(ws) if ws else {}
+        for c in by_words:
+            cand.setdefault(c, -1.0)
         if vec is not None and self._n:
             sims = self._buf[: self._n] @ vec
             for i in np.nonzero(sims >= self.params.cosine_min)[0]:
@@ -158,11 +211,21 @@ class TextIndex:
             jac = T.jaccard(sh, other.shingles)
             if cos < 0 and vec is not None and other.vector is not None:
                 cos = float(other.vector @ vec)
-            if jac >= self.params.jaccard_min or (
-                cos >= self.params.cosine_min and jac >= self.params.cosine_jaccard_floor
+            wj = by_words.get(cid, 0.0)
+            if (
+                jac >= self.params.jaccard_min
+                or (cos >= self.params.cosine_min and jac >= self.params.cosine_jaccard_floor)
+                or (
+                    use_words
+                    and wj >= self.params.word_jaccard_min
+                    and cos >= self.params.word_cosine_floor
+                    and other.town == town  # a matter people reword is a local one: one town
+                )
             ):
-                matches.append(Match(other, jac, max(cos, 0.0)))
+                matches.append(Match(other, jac, max(cos, 0.0), wj))
         self.entries[case_id] = entry
+        for w in ws:
+            self.postings.setdefault(w, set()).add(case_id)
         self.order.append(case_id)
         self.lsh.insert(case_id, mh)
         if vec is not None:

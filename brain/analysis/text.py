@@ -38,7 +38,10 @@ _HEAD_RE = re.compile(rf"(?:{_ORG_HEAD})")
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9]")
 # Where a proper name cannot continue leftwards: function words and pronouns (the name starts after them).
 _STOP = re.compile(
-    r".*(?:的|了|在|是|与|对|向|被|给|把|从|到|我|你|他|她|们|这|那|说|称|及|或|找|买|投诉|反映|举报|关于|附近|边|欠|由|让|去|住)"
+    r".*(?:的|了|在|是|与|对|向|被|给|把|从|到|我|你|他|她|们|这|那|说|称|及|或|找|买|投诉|反映|举报|关于|附近|边|欠|由|让|去|住|"
+    r"处理|要求|请求|希望|查处|整治|关闭|尽快|立即|责令|督促|协调|解决|帮忙|监管|检查|调查|曝光|管管|"
+    # when, not who: 最近每天晚上小区… names no 小区
+    r"最近|每天|天天|晚上|白天|夜里|夜间|凌晨|早上|中午|下午|今天|昨天|前天|现在|一直|经常|几天|多次)"
 )
 _GENERIC_PREFIX = re.compile(r"^(某|该|本|此|其|XX|xx|××|一家|一个|一所|有限|各|每|哪|村|镇|县|市)")
 
@@ -73,6 +76,17 @@ def minhash(sh: set[str]) -> np.ndarray:
     if sh:
         m.update_batch([s.encode("utf-8") for s in sh])
     return np.asarray(m.hashvalues, dtype=np.uint64)
+
+
+def words(text: str) -> frozenset[str]:
+    """The content words (jieba search mode, the retrieval analyzer's stop words) of a redacted text, less
+    the counterparties it names (that several people name one company is the 群体性 detector's business)."""
+    from brain.retrieval.text import tokenize
+
+    t = _PLACEHOLDER.sub("", unicodedata.normalize("NFKC", text))[:1000]
+    for name in counterparties(t):
+        t = t.replace(name, "，")
+    return frozenset(w for w in tokenize(t) if len(w) >= 2)
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
