@@ -20,7 +20,6 @@ text, persons or counterparties, so it only ever says "hotspot".
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import tempfile
 from collections import Counter, defaultdict, deque
@@ -92,6 +91,7 @@ def _lenient(case: Any, fixes: Counter[str]) -> Any:
     """What the suite mends in a stream line rather than lose the case: a channel the ledger does not know
     (after its aliases and wordings) becomes 来访, an ID number that fails its checksum is dropped (the
     person is then matched by phone only). Each fix is counted in the result (``fixes``)."""
+    from brain.ledger.crypto import normalise
     from brain.ledger.models import resolve_source
     from brain.privacy import is_valid_id_number
 
@@ -101,7 +101,7 @@ def _lenient(case: Any, fixes: Counter[str]) -> Any:
         update["source"] = "来访"
     parties = []
     for p in case.parties:
-        if p.id_number and not is_valid_id_number(re.sub(r"\s+", "", p.id_number).upper()):
+        if p.id_number and not is_valid_id_number(normalise("id_number", p.id_number)):
             fixes["身份证号无效，已忽略"] += 1
             p = p.model_copy(update={"id_number": None})
         parties.append(p)

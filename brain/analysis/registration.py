@@ -12,11 +12,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from brain.analysis import text as T
 from brain.analysis.models import CaseRecord, LocalTime, Place, RegisterResult
 from brain.analysis.service import AnalysisService
+from brain.ledger.readers import parse_time
 
 
 class PartyIn(BaseModel):
@@ -46,25 +47,21 @@ class CaseIn(BaseModel):
     resolved_at: LocalTime | None = None
     reopened_from: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _nulls_are_absent(cls, data: Any) -> Any:
+        return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) else data
+
     @field_validator("received_at", "resolved_at", mode="before")
     @classmethod
     def _ledger_formats(cls, v: Any) -> Any:
         """The formats the ledger's import reads too: 2026/3/2 8:00, 2026年3月2日, 2026.03.02 …"""
-        from brain.ledger.readers import parse_time
-
         if isinstance(v, str) and v.strip():
             try:
                 return parse_time(v)
             except ValueError:
                 return v  # pydantic's own message names the field
         return v
-
-    @field_validator("source", "place", "parties", mode="before")
-    @classmethod
-    def _null_is_absent(cls, v: Any, info: ValidationInfo) -> Any:
-        if v is not None:
-            return v
-        return {"source": "来访", "place": {}, "parties": []}[info.field_name or ""]  # as when absent
 
     @field_validator("parties", mode="after")
     @classmethod

@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from brain.ledger.crypto import normalise as normalise_identifier  # 138-0013-8000 = +86 13800138000
+
 SHINGLE = 3
 NUM_PERM = 64
 _PLACEHOLDER = re.compile(r"[\[【<〈][^\]】>〉]{1,12}[\]】>〉]")
@@ -160,7 +162,7 @@ def threat_words(text: str) -> list[str]:
 def person_hash(key: str, kind: str, value: str) -> str:
     """Keyed hash (HMAC-SHA256) of one identifier: the same person matches across cases without the clear
     value being stored. ``kind`` keeps an ID number and a phone that happen to share digits apart."""
-    from brain.ledger.crypto import normalise  # the ledger's own rule: 138-0013-8000 = +86 13800138000
-
-    v = normalise({"id": "id_number"}.get(kind, kind), unicodedata.normalize("NFKC", value)).upper()
+    v = normalise_identifier(
+        {"id": "id_number"}.get(kind, kind), unicodedata.normalize("NFKC", value)
+    ).upper()
     return hmac.new(key.encode(), f"{kind}:{v}".encode(), hashlib.sha256).hexdigest()[:32]

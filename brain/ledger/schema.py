@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -11,6 +10,7 @@ from pydantic import BaseModel, Field, PlainSerializer, field_validator
 from pydantic_core import PydanticCustomError
 
 from brain.agreements.models import AgreementDraft, AgreementRequest
+from brain.ledger.crypto import normalise
 from brain.privacy import is_valid_id_number
 
 
@@ -53,7 +53,7 @@ class PartyIn(BaseModel):
     def _compact_id(cls, v: Any) -> Any:
         """An ID number as a form or a spreadsheet writes it (110105 19491231 002x): its 18 characters, X
         upper-case."""
-        return re.sub(r"\s+", "", v).upper() if isinstance(v, str) else v
+        return normalise("id_number", v) if isinstance(v, str) else v
 
     @field_validator("id_number")
     @classmethod
