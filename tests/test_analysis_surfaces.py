@@ -166,6 +166,32 @@ def test_suite_reads_nulls_numbers_and_mixed_offsets(tmp_path: Path) -> None:
     assert result["per_kind"]["duplicate"]["recall"] == 1.0, result["alerts"]
 
 
+def test_suite_keeps_two_counties_towns_apart(tmp_path: Path) -> None:
+    """A city's stream names two counties, each with its own 城关镇: they are two towns (town-weeks, cells),
+    not one; a one-county stream is passed through unchanged."""
+    from brain.analysis.registration import CaseIn
+    from brain.service import Brain
+    from eval.analysis import _one_county, run_suite
+
+    rows = [
+        {"id": f"{county}-{i}", "received_at": f"2026-03-0{i + 1}T09:00:00", "source": "12345",
+         "place": {"county": county, "town": "城关镇", "village": "东门社区"}, "text": f"{county}路灯坏了第{i}次"}
+        for county in ("清溪县", "白水县") for i in range(3)
+    ]  # fmt: skip
+    path = tmp_path / "city.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    brain = Brain(_settings(tmp_path / "state"))
+    try:
+        result = run_suite(brain, path, as_json=True)
+    finally:
+        brain.close()
+    assert result["cases"] == 6 and result["towns"] == 2
+    one = [CaseIn.model_validate({**r, "place": {**r["place"], "county": "清溪县"}}) for r in rows]
+    assert _one_county(one) == one
+    two = _one_county([CaseIn.model_validate(r) for r in rows])
+    assert {c.place.town for c in two} == {"清溪县城关镇", "白水县城关镇"}
+
+
 @pytest.mark.parametrize(
     ("raw", "channel"),
     [

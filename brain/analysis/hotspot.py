@@ -180,8 +180,11 @@ def cell_test(
     a0 = params.hotspot_prior_windows
     shape, rate = a0 * m + h, a0 + e
     p = nb_tail(int(c), shape, rate)
-    alpha = params.hotspot_small_alpha if small else params.hotspot_alpha
-    if p >= (alpha if by_type else params.hotspot_all_alpha):
+    if not by_type:
+        alpha = params.hotspot_all_alpha
+    else:
+        alpha = params.hotspot_small_alpha if small else params.hotspot_alpha
+    if p >= alpha:
         return None
     ids = list(
         conn.execute(
@@ -198,12 +201,14 @@ def cell_test(
     )
     return {
         "type": case.type if by_type else "全部类型",
+        "window_days": w.total_seconds() / 86400,
         "count": int(c),  # distinct matters
         "expected": round(shape / rate, 3),
         "history_count": int(h),
         "history_windows": round(e, 2),
         "prior_rate": round(m, 3),
         "p_value": p,
+        "alpha": alpha,
         "case_ids": ids,
     }
 
@@ -256,10 +261,11 @@ def detect_hotspot(
     if _explained(conn, ids):
         return []
     level = level_for(best["p_value"], params.hotspot_alpha)
-    what = f"{case.town}{case.village} 近{params.hotspot_window_days:g}日{best['type']} {best['count']} 件（本地历史预期 {best['expected']:.1f} 件）"
+    days = best["window_days"]  # the window that gave the lowest tail (the short one for a sharp burst)
+    what = f"{case.town}{case.village} 近{days:g}日{best['type']} {best['count']} 件（本地历史预期 {best['expected']:.1f} 件）"
     rule = (
-        f"负二项（伽马-泊松）预测尾概率 P(X≥{best['count']}) = {best['p_value']:.2e} < α = {params.hotspot_alpha:g}；"
-        f"先验为全县同类每村每{params.hotspot_window_days:g}日 {best['prior_rate']:.2f} 件，"
+        f"负二项（伽马-泊松）预测尾概率 P(X≥{best['count']}) = {best['p_value']:.2e} < α = {best['alpha']:g}；"
+        f"先验为全县同类每村每{days:g}日 {best['prior_rate']:.2f} 件，"
         f"本村近{best['history_windows']:.1f}个周期历史 {best['history_count']} 件"
     )
     evidence = {"cells": [{k: v for k, v in t.items() if k != "case_ids"} for t in fired]}
