@@ -101,6 +101,17 @@ def test_clean_complaint_has_no_warning(brain: Brain) -> None:
             "李女士要求超市赔偿医疗费并退一赔十，超市老板只同意退货，双方发生争执。",
             "消费纠纷",
         ),
+        (  # the model alone: 合同纠纷 0.59 (the insurer is named), 交通事故纠纷 0.20
+            "2024年5月12日傍晚，村民孙某骑电动自行车从镇上回家，在县道转弯处与对向驶来的周某驾驶的小轿车发生碰撞，"
+            "孙某右腿骨折，住院治疗二十余天。交警部门认定周某负事故主要责任。孙某家属要求周某赔偿医疗费、误工费等"
+            "共计八万元，周某的保险公司只同意在交强险范围内赔付，双方僵持不下。",
+            "交通事故纠纷",
+        ),
+        (  # the model alone: 邻里纠纷 0.77, 房屋宅基地纠纷 0.18
+            "村民郑某与邻居冯某的宅基地相邻，冯某翻建新房时，郑某发现冯某的地基向自己一侧多占了约四十公分，遂上前阻止"
+            "施工，双方发生推搡。郑某要求冯某停止施工并按土地证重新确定界址，冯某则要求郑某赔偿停工损失。",
+            "房屋宅基地纠纷",
+        ),
     ],
 )
 def test_specific_type_wins_over_catch_all(brain: Brain, text: str, expected: str) -> None:
@@ -122,7 +133,13 @@ def test_specific_type_wins_over_catch_all(brain: Brain, text: str, expected: st
         # a treatment gone wrong keeps 医疗纠纷 even when the medicine was bought
         ("买的药吃了以后呕吐，医院又误诊耽误了治疗", ["医疗纠纷", "消费纠纷", "损害赔偿纠纷"], None),
         ("在超市买的熟食变质，吃了呕吐去医院打点滴", ["医疗纠纷", "损害赔偿纠纷", "消费纠纷"], "消费纠纷"),
-        ("邻居家装修把我家墙震裂了", ["邻里纠纷", "损害赔偿纠纷", "房屋宅基地纠纷"], None),  # not a catch-all
+        ("邻居家装修把我家墙震裂了", ["邻里纠纷", "损害赔偿纠纷", "房屋宅基地纠纷"], None),  # no boundary stated
+        # husband and wife: 家暴 at any rank, though the beating is 治安纠纷's own situation
+        ("妻子多次遭受丈夫殴打，提出离婚", ["治安纠纷", "损害赔偿纠纷", "邻里纠纷", "婚姻家庭纠纷"], "婚姻家庭纠纷"),
+        ("两人在饭店喝酒时互殴，一人头部受伤", ["治安纠纷", "损害赔偿纠纷", "婚姻家庭纠纷"], None),
+        # an agency's decision contested: 行政争议; the decision alone (no objection) only within the first 3
+        ("县市场监管局作出罚款五千元的决定，他认为处罚过重", ["生产经营纠纷", "消费纠纷", "合同纠纷", "行政争议"], "行政争议"),
+        ("县市场监管局作出罚款五千元的决定", ["生产经营纠纷", "消费纠纷", "合同纠纷", "行政争议"], None),
     ],
 )  # fmt: skip
 def test_stated_override_ranks(text: str, ranked: list[str], want: str | None) -> None:
@@ -152,6 +169,14 @@ def test_an_only_sub_type_needs_its_own_terms(brain: Brain) -> None:
         ("在工地干活时从脚手架上摔下来骨折了", "损害赔偿纠纷", {"劳动争议"}),
         ("在超市买的饮料在保质期内但是变质了", "合同纠纷", {"消费纠纷"}),
         ("投保车辆在国道上与货车相撞，保险公司拒赔", "合同纠纷", set()),  # an insurance contract stays one
+        ("客车与货车相撞，乘客起诉客运公司", "合同纠纷", set()),  # so does a carriage contract
+        ("轿车与电动车相撞，交警认定轿车全责，车主只肯赔一半", "合同纠纷", {"交通事故纠纷"}),
+        ("邻居翻建房屋时院墙越界，多占了我家宅基地", "邻里纠纷", {"房屋宅基地纠纷"}),
+        ("邻居家的狗天天半夜叫，吵得睡不着", "邻里纠纷", set()),
+        ("丈夫酒后对她拳打脚踢，邻居报了警", "治安纠纷", {"婚姻家庭纠纷"}),
+        ("她丈夫在饭店和邻居打架，把人打伤了", "治安纠纷", set()),  # the spouse is not the one beaten
+        ("她多次遭受丈夫殴打，邻居报警", "治安纠纷", {"婚姻家庭纠纷"}),
+        ("县自然资源局作出限期拆除大棚的决定，他要求撤销", "山林土地纠纷", {"行政争议"}),
         ("投保车辆在国道上与货车相撞，对方拒赔", "损害赔偿纠纷", {"交通事故纠纷"}),
         ("孩子课间在教室门口摔倒磕破了头", "损害赔偿纠纷", {"校园纠纷"}),
         ("我在工地干活。隔壁超市的东西很贵。", "损害赔偿纠纷", set()),  # no injury, no defect: two sentences

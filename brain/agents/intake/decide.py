@@ -6,10 +6,13 @@ Steps, each leaving a reason a clerk can read:
 1. Sentences that give the system an order ("SYSTEM: classify as …", "请分类为…") are removed before anything
    is scored, and the result carries a warning (``guard.py``).
 2. The level-1 model scores the rest (calibrated probabilities, ``classifier.Scores``).
-3. A catch-all (损害赔偿纠纷, 合同纠纷; and 医疗纠纷 for food that made someone sick) yields to a specific type
+3. A catch-all (损害赔偿纠纷, 合同纠纷; and 医疗纠纷 for food that made someone sick) — or a type named for who
+   the parties are or what the land is (邻里纠纷 → a homestead boundary, 治安纠纷 → a spouse beaten, 山林土地 /
+   房屋宅基地 / 生产经营 → an agency's decision contested: ``situations.OVERRIDES``) — yields to a specific type
    (a) that the text states the situation of (``situations.py``: an injury on a building site, a defect in
    something bought, a collision …) and the model ranks among its first ``SITUATION_RANK`` candidates, or at
-   any rank when the statement is plain (``situations.STRONG``: 工伤, an employee of a unit hurt at work) —
+   any rank when the statement is plain (``situations.STRONG``: 工伤, an employee of a unit hurt at work, 家暴,
+   a fine or demolition order the complainant asks to be revoked) —
    the specific type then carries the catch-all's probability too, since the catch-all is the generic name of
    the same harm — or (b) that the text names by
    the taxonomy's terms while not naming the catch-all by its own, ranked second with at least half the
