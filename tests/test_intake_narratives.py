@@ -117,6 +117,8 @@ def test_clean_complaint_has_no_warning(brain: Brain) -> None:
 def test_specific_type_wins_over_catch_all(brain: Brain, text: str, expected: str) -> None:
     c = brain.classify(ClassifyRequest(text=text, mode="deterministic")).classification
     assert c.dispute_type == expected, c.reasons
+    # the chosen type is among the candidates shown, even when the model ranked it below the first three
+    assert expected in [x.dispute_type for x in c.candidates] and len(c.candidates) == 3
     assert not c.abstained and c.confidence >= max(
         (x.probability for x in c.candidates if x.dispute_type == expected), default=0.0
     )

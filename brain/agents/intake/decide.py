@@ -92,7 +92,10 @@ class TypeDecider:
         reasons.insert(0, f"字符/词 n-gram 分类器（温度校准）：{label} 概率 {own:.2f}")
         if kw_terms:
             reasons.append(f"命中分类体系关键词：{'、'.join(kw_terms)}")
-        candidates = [Candidate(dispute_type=c, probability=round(q, 4)) for c, q in ranked]
+        shown = list(ranked)
+        if scores and shown and label not in dict(shown):  # step 3 chose a type from beyond the first three
+            shown[-1] = (label, own)
+        candidates = [Candidate(dispute_type=c, probability=round(q, 4)) for c, q in shown]
         abstain, doubt = (
             None,
             True,
