@@ -88,16 +88,22 @@ def run_suite(brain: Any, data: Path, *, as_json: bool = False, report: Path | N
 
 
 def _one_county(stream: list[Any]) -> list[Any]:
-    """A ledger serves one county. A stream naming several (a city's hotline) keeps them apart by naming each
-    town with its county — two counties may each have a 城关镇; a one-county stream is unchanged."""
-    counties = {c.place.county for c in stream if c.place.county}
-    if len(counties) < 2:
-        return stream
+    """The stream's places as one ledger can hold them. A place written by its office (青石镇人民政府,
+    东门社区居委会, 北关村村委会) is the place itself, so one village is one cell however a line names it. A
+    ledger serves one county: a stream naming several (a city's hotline) keeps them apart by naming each town
+    with its county — two counties may each have a 城关镇. A stream that needs neither is unchanged."""
+    from brain.ledger.places import canonical_town, canonical_village
+
+    several = len({c.place.county for c in stream if c.place.county}) > 1
     out = []
     for c in stream:
-        if c.place.county and c.place.town:
-            town = f"{c.place.county}{c.place.town}"
-            c = c.model_copy(update={"place": c.place.model_copy(update={"town": town})})
+        p = c.place
+        town = canonical_town(p.town) if p.town else ""
+        if several and p.county and town:
+            town = f"{p.county}{town}"
+        village = canonical_village(p.village) if p.village else ""
+        if (town, village) != (p.town, p.village):
+            c = c.model_copy(update={"place": p.model_copy(update={"town": town, "village": village})})
         out.append(c)
     return out
 

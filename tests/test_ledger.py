@@ -268,6 +268,27 @@ def test_external_id_is_idempotent_and_bad_place_is_422(make_ledger: Make) -> No
         led.register(CaseCreate(text=NEIGHBOUR, source="来访", place="青石镇不存在村"), ADMIN)
 
 
+@pytest.mark.parametrize(
+    ("town", "village", "want"),
+    [
+        ("青石镇人民政府", "龙潭村村民委员会", ("青石镇", "龙潭村")),
+        ("城关", "东门社区居委会", ("城关镇", "东门社区")),
+        ("安平街道办事处", None, ("安平街道", None)),
+        (None, "北关村委会", ("城关镇", "北关村")),  # a unique village names its town
+    ],
+)
+def test_a_place_written_by_its_office_is_the_place(
+    make_ledger: Make, town: str | None, village: str | None, want: tuple[str, str | None]
+) -> None:
+    """Forms and exports name a place by its office (…人民政府, …街道办事处, …居委会, …村委会): it is filed
+    under the place, not refused and not a second village."""
+    led = make_ledger()
+    p = led.places.resolve(town=town, village=village)
+    assert (p.town, p.village) == want
+    with pytest.raises(InputError, match="没有村"):  # an office of a village that does not exist still is not
+        led.places.resolve(town="青石镇", village="不存在村村委会")
+
+
 def test_list_filters_and_cursor_paging_match_brute_force(make_ledger: Make, tmp_path: Path) -> None:
     clock = Clock(datetime(2026, 1, 20, 12, 0))
     led = make_ledger(clock)

@@ -3,12 +3,41 @@ caller ("青石镇龙潭村", "龙潭村", {"town": "青石", "village": "龙潭
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from brain.errors import ConfigError, InputError
+
+
+# How forms and exports write a place by its office rather than its name: 青石镇人民政府, 安平街道办事处,
+# 东门社区居委会, 北关村村民委员会. Each pattern maps the office back to the place it serves.
+_TOWN_OFFICE = re.compile(r"(人民政府|政府|办事处|街道办|党委|综治中心|综治办|司法所|派出所)$")
+_VILLAGE_OFFICE = [
+    (re.compile(r"(社区)?(居民委员会|居委会)$"), "社区"),
+    (re.compile(r"村?(村民委员会|村委会)$"), "村"),
+    (re.compile(r"(村|社区)(党支部|党总支|调委会|人民调解委员会|网格)$"), r"\1"),
+]
+
+
+def canonical_town(name: str) -> str:
+    """安平街道办事处 → 安平街道, 青石镇人民政府 → 青石镇 (安平街道办 → 安平街道); other names unchanged."""
+    s = name.strip()
+    if s.endswith("街道办"):
+        return s[: -len("办")]
+    return _TOWN_OFFICE.sub("", s) or s
+
+
+def canonical_village(name: str) -> str:
+    """东门社区居委会 → 东门社区, 北关村村民委员会 / 北关村委会 → 北关村, 龙潭村调委会 → 龙潭村."""
+    s = name.strip()
+    for rx, suffix in _VILLAGE_OFFICE:
+        m = rx.search(s)
+        if m and m.start() > 0:
+            return s[: m.start()] + m.expand(suffix)
+    return s
 
 
 @dataclass(frozen=True)
@@ -52,9 +81,19 @@ class Places:
         return out
 
     def town_name(self, s: str) -> str | None:
-        if s in self.towns:
-            return s
-        return self.aliases.get(s)
+        """The configured town a name, alias or office (青石镇人民政府) stands for."""
+        for name in dict.fromkeys((s, canonical_town(s))):
+            if name in self.towns:
+                return name
+            if name in self.aliases:
+                return self.aliases[name]
+        return None
+
+    def village_name(self, town: str | None, s: str) -> str:
+        """The configured village a name or its office (东门社区居委会) stands for; unknown names unchanged."""
+        known = self.towns.get(town, []) if town else self.village_town
+        c = canonical_village(s)
+        return c if s not in known and c in known else s
 
     def resolve(self, town: str | None = None, village: str | None = None, text: str | None = None) -> Place:
         """Canonical place; unknown names are a 422 naming the known ones."""
@@ -69,6 +108,7 @@ class Places:
         if text and not (t or v):
             t, v = self._parse(text)
         if v:
+            v = self.village_name(t, v)
             owner = t or self.village_town.get(v)
             if owner is None or v not in self.towns.get(owner, []):
                 where = f"{t}下" if t else "本县"
