@@ -191,7 +191,9 @@ def test_suite_keeps_two_counties_towns_apart(tmp_path: Path) -> None:
     two = _one_county([CaseIn.model_validate(r) for r in rows])
     assert {c.place.town for c in two} == {"清溪县城关镇", "白水县城关镇"}
     # one village however a line writes it: by its name or by its office
-    office = CaseIn.model_validate({**rows[0], "place": {"town": "城关镇人民政府", "village": "东门社区居委会"}})
+    office = CaseIn.model_validate(
+        {**rows[0], "place": {"town": "城关镇人民政府", "village": "东门社区居委会"}}
+    )
     (fixed,) = _one_county([office])
     assert (fixed.place.town, fixed.place.village) == ("城关镇", "东门社区")
 

@@ -5,13 +5,17 @@ food bought in a shop is 消费纠纷").
 Each entry is a specific level-1 type and the patterns that state its situation within one sentence (no
 。；！？ between the two parts): *who / where* and *what happened*. They are deliberately narrow — an
 injury on a building site, a defect in something bought, a collision, a treatment that went wrong, a pupil
-hurt, a discharge, a fight — and are only consulted when the model's top type is a catch-all and the
-specific type is among its first candidates (:mod:`brain.agents.intake.decide`, step 3).
+hurt, a discharge, a fight — and are only consulted when the model's top type is one that may yield
+(``OVERRIDES``: the catch-alls, and a few types named for who the parties are or what the land is) and the
+specific type is among its first candidates (:mod:`brain.agents.intake.decide`, step 3), or at any rank for
+a plain statement (``STRONG``).
 
 合同纠纷 yields to 消费纠纷 (a purchase gone wrong is consumer law) and to 交通事故纠纷 unless the contract is
 the matter (``BLOCKED``: a collision inside an insurance or transport contract dispute is still a contract
 case — CJRC labels 保险合同 cases that way). 邻里纠纷 (who the parties are) yields to 房屋宅基地纠纷 when the
-text states a homestead boundary overstepped (what they quarrel about).
+text states a homestead boundary overstepped (what they quarrel about); 治安纠纷 to 婚姻家庭纠纷 when the one
+beaten is the spouse (家庭暴力); 山林土地 / 房屋宅基地 / 生产经营纠纷 to 行政争议 when an agency's decision (a fine,
+an order to demolish) is what the complainant contests.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ SITUATIONS: dict[str, tuple[str, ...]] = {
     "校园纠纷": (_PUPIL + _S + r"(受伤|摔|打伤|骨折|伤害|磕|撞)",),
     "环境污染纠纷": (r"排污|污水|废水|废气|粉尘|噪声污染|污染|臭气|恶臭|油烟",),
     "治安纠纷": (r"殴打|斗殴|打架|打伤|互殴|推搡|持刀|砍伤|行凶",),
-        # a fight between husband and wife is domestic violence (家庭暴力纠纷 under 婚姻家庭纠纷), not a brawl
+    # a fight between husband and wife is domestic violence (家庭暴力纠纷 under 婚姻家庭纠纷), not a brawl
     "婚姻家庭纠纷": (_DOMESTIC,),
     # the complainant contests a decision an agency made (a fine, an order to demolish): 行政争议
     "行政争议": (_AGENCY_ACT,),
