@@ -166,6 +166,33 @@ def test_suite_reads_nulls_numbers_and_mixed_offsets(tmp_path: Path) -> None:
     assert result["per_kind"]["duplicate"]["recall"] == 1.0, result["alerts"]
 
 
+@pytest.mark.parametrize(
+    ("given", "want"),
+    [
+        ({"place": "清溪县城关镇东门社区"}, {"place": ("清溪县", "城关镇", "东门社区")}),
+        ({"place": "城关镇东门社区"}, {"place": ("", "城关镇", "东门社区")}),  # 社区 is no 区
+        ({"place": "某市某区安平街道幸福社区"}, {"place": ("某市某区", "安平街道", "幸福社区")}),
+        ({"place": "北关村"}, {"place": ("", "", "北关村")}),
+        ({"parties": {"name": "王五", "phone": "13800138000"}}, {"parties": [("王五", None, "13800138000")]}),
+        ({"parties": "王五"}, {"parties": [("王五", None, None)]}),
+        (
+            {"parties": [{"姓名": "王五", "联系电话": 13800138000, "身份证号": "110101199003074514"}]},
+            {"parties": [("王五", "110101199003074514", "13800138000")]},
+        ),
+    ],
+)
+def test_case_in_reads_what_exports_write(given: dict, want: dict) -> None:  # type: ignore[type-arg]
+    """A place as one string, one party as an object or a bare name, a party under Chinese keys: read, not
+    dropped as malformed."""
+    from brain.analysis.registration import CaseIn
+
+    c = CaseIn.model_validate({"received_at": "2026-03-02T09:00:00", "text": "路灯坏了", **given})
+    if "place" in want:
+        assert (c.place.county, c.place.town, c.place.village) == want["place"]
+    if "parties" in want:
+        assert [(p.name, p.id_number, p.phone) for p in c.parties] == want["parties"]
+
+
 def test_suite_keeps_two_counties_towns_apart(tmp_path: Path) -> None:
     """A city's stream names two counties, each with its own 城关镇: they are two towns (town-weeks, cells),
     not one; a one-county stream is passed through unchanged."""

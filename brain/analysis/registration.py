@@ -8,6 +8,7 @@ itself) and hands the stored row to :meth:`AnalysisService.register` with a sink
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -19,6 +20,19 @@ from brain.analysis.models import CaseRecord, LocalTime, Place, RegisterResult
 from brain.analysis.service import AnalysisService
 from brain.ledger.readers import parse_time
 
+# What Chinese exports call a party's fields (姓名, 联系电话, 身份证号码 …).
+_PARTY_KEYS = {
+    "name": ("姓名", "名字", "当事人", "反映人", "诉求人"),
+    "phone": ("电话", "手机", "手机号", "手机号码", "联系电话", "联系方式", "tel", "mobile"),
+    "id_number": ("身份证", "身份证号", "身份证号码", "证件号", "证件号码", "id_card", "idcard"),
+}
+_PLACE = (
+    re.compile(  # 县/市/区/旗, then 镇/乡/街道, then the village; a 社区 is no 区, 某市某区 is one county
+        r"^(?P<county>[^镇乡]+?(县|市|旗|(?<!社)区)([^镇乡]+?(?<!社)区)?)?"
+        r"(?P<town>[^村]+?(镇|乡|街道))?(?P<village>.*)$"
+    )
+)
+
 
 class PartyIn(BaseModel):
     model_config = ConfigDict(coerce_numbers_to_str=True)  # a phone exported as a JSON number
@@ -27,13 +41,29 @@ class PartyIn(BaseModel):
     id_number: str | None = Field(default=None, max_length=32)
     phone: str | None = Field(default=None, max_length=32)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _their_keys(cls, data: Any) -> Any:
+        """A party given by a bare name ("张三") or with an export's own keys (姓名, 联系电话, 身份证号)."""
+        if isinstance(data, str):
+            return {"name": data}
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for field, keys in _PARTY_KEYS.items():
+            if out.get(field) is None:
+                out[field] = next((data[k] for k in keys if data.get(k) is not None), None)
+        return out
+
 
 class CaseIn(BaseModel):
     """One case as a stream line or a workflow event carries it (clear text; redacted before storage).
 
     Exports from other systems write ``null`` for what they do not know and numbers for ids: a ``null``
     channel, place or party list reads as not given (the default channel 来访, no place, no parties), a party
-    with neither name, ID number nor phone is none, and a numeric id or phone reads as its digits."""
+    with neither name, ID number nor phone is none, and a numeric id or phone reads as its digits. A place
+    may come as one string (清溪县城关镇东门社区), one party as an object or a bare name, and a party's fields
+    under an export's Chinese keys (姓名, 联系电话, 身份证号)."""
 
     model_config = ConfigDict(coerce_numbers_to_str=True)
 
@@ -51,6 +81,23 @@ class CaseIn(BaseModel):
     @classmethod
     def _nulls_are_absent(cls, data: Any) -> Any:
         return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) else data
+
+    @field_validator("parties", mode="before")
+    @classmethod
+    def _one_party(cls, v: Any) -> Any:
+        """One party given as an object or a name, not a list of them."""
+        return [v] if isinstance(v, dict | str) else v
+
+    @field_validator("place", mode="before")
+    @classmethod
+    def _place_text(cls, v: Any) -> Any:
+        """A place written as one string, 清溪县城关镇东门社区: split at the county (县/市/区/旗) and the town
+        (镇/乡/街道); what follows is the village. A bare name without those is taken as the village."""
+        if not isinstance(v, str):
+            return v
+        m = _PLACE.match(v.strip())
+        assert m is not None  # the pattern matches any string
+        return {k: (m.group(k) or "") for k in ("county", "town", "village")}
 
     @field_validator("received_at", "resolved_at", mode="before")
     @classmethod

@@ -11,7 +11,6 @@ import yaml
 
 from brain.errors import ConfigError, InputError
 
-
 # How forms and exports write a place by its office rather than its name: 青石镇人民政府, 安平街道办事处,
 # 东门社区居委会, 北关村村民委员会. Each pattern maps the office back to the place it serves.
 _TOWN_OFFICE = re.compile(r"(人民政府|政府|办事处|街道办|党委|综治中心|综治办|司法所|派出所)$")
