@@ -565,3 +565,89 @@ def test_history_count_equals_the_plain_distinct_count(tmp_path: Path) -> None:
             ).scalar_one()
             merged += plain < rows
     assert merged  # some ranges hold cases that count with another (the check is not just count(*))
+
+
+def test_scan_tail_finds_a_four_day_burst_the_fixed_windows_blur() -> None:
+    """Six cases over four days in a cell that expects 1.2 a week: the 7-day window (seven with one
+    background case) and the 3-day window (four of them) are weaker than the window that starts at the
+    burst's first case; with the Bonferroni factor for the windows scanned the scan still wins (by ~1.5×: the
+    posterior's own uncertainty, 12 windows of history, dominates the tail). The same
+    six cases spread over the week are not a burst."""
+    from brain.analysis.alerting import AnalysisParams
+    from brain.analysis.hotspot import nb_tail, scan_tail
+
+    params = AnalysisParams(hotspot_scan=True)
+    at = T0 + timedelta(days=30)
+    shape, rate = 1.2 * 12, 12.0  # 12 windows of history at 1.2 a window (the prior left out)
+    burst = [at - timedelta(hours=h) for h in (0, 15, 30, 50, 70, 92)]
+    old = [at - timedelta(days=6)]
+    fixed7 = nb_tail(7, shape, rate)
+    fixed3 = nb_tail(4, shape, rate * 7 / 3)
+    p, count, days = scan_tail(burst + old, at, shape, rate, params)
+    assert count == 6 and 3.8 < days < 3.9
+    assert p < min(fixed7, fixed3) / 1.4, (p, fixed7, fixed3)
+    spread = [at - timedelta(days=d) for d in (0, 1.2, 2.4, 3.6, 4.8, 6.0)]
+    assert scan_tail(spread, at, shape, rate, params)[0] > 1e-3
+    # the penalty: Bonferroni over the three windows with ≥ 5 matters here (from the 5th, 6th, 7th latest), or
+    # a fixed factor
+    fixed = params.model_copy(update={"hotspot_scan_penalty": 1})
+    assert scan_tail(burst + old, at, shape, rate, fixed)[0] == pytest.approx(p / 3)
+
+
+@pytest.mark.parametrize(("scan", "cap"), [(True, 100), (False, 100), (True, 4)])
+def test_a_burst_intake_split_over_types_is_seen_by_the_scan(tmp_path: Path, scan: bool, cap: int) -> None:
+    """A quiet village (one case a week) gets seven cases over four days, each filed under another type (the
+    classifier split one burst): no type cell fires, nor the village's 7- or 3-day total; the scan's window
+    from the burst's first case does (and says so in its evidence). With the scan off, or in a cell above
+    ``hotspot_scan_max_count`` (here 4: the burst fires from 5 matters on): no alert."""
+    from brain.analysis.alerting import AnalysisParams
+
+    types = [
+        "邻里纠纷",
+        "婚姻家庭纠纷",
+        "劳动争议",
+        "债务纠纷",
+        "消费纠纷",
+        "物业纠纷",
+        "交通事故纠纷",
+        "医疗纠纷",
+    ]
+    svc = _svc(tmp_path)
+    svc.params = AnalysisParams(hotspot_scan=scan, hotspot_scan_max_count=cap)
+    svc.index.params = svc.params
+    i = 0
+    for w in range(10):
+        for village, n in (("北关村", 1), ("东门社区", 2)):
+            for k in range(n):
+                i += 1
+                at = T0 + timedelta(days=7 * w + 3 * k + (village == "北关村"))
+                svc.register(_case(i, at, village, types[i % 8], f"第{i}件：{FILLER[i % 8]}{i}"))
+    t = T0 + timedelta(weeks=10)
+    for k, hours in enumerate((0, 15, 30, 45, 60, 75, 92)):
+        i += 1
+        svc.register(
+            _case(i, t + timedelta(hours=hours), "北关村", types[k], f"北关{k}：{FILLER[(k + 3) % 8]}{i}")
+        )
+    found = _alerts(svc, "hotspot")
+    if not scan or cap < 5:
+        assert found == []
+        return
+    (alert,) = found
+    assert alert.place.village == "北关村" and "全部类型" in alert.title
+    cells = alert.evidence["cells"]
+    assert [c["scan"] for c in cells if c.get("scan")] == [True] and len(cells) == 1
+    assert 3.5 < cells[0]["window_days"] < 4 and cells[0]["count"] == 7
+    assert "扫描" in alert.rule and "窗口数" in alert.rule
+
+
+def test_an_index_added_later_is_created_on_an_existing_store(tmp_path: Path) -> None:
+    """``create_all`` skips tables that exist: a store made before an index was added gets it on start."""
+    import sqlalchemy as sa
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    AnalysisStore(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_cases_place_time")
+    assert "ix_cases_place_time" not in {i["name"] for i in sa.inspect(engine).get_indexes("cases")}
+    AnalysisStore(engine)
+    assert "ix_cases_place_time" in {i["name"] for i in sa.inspect(engine).get_indexes("cases")}

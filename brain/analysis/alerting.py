@@ -24,7 +24,11 @@ class AnalysisParams(BaseModel):
     hotspot_window_days: float = 7
     hotspot_short_window_days: float = Field(default=3, description="a second, shorter scan window; 0 = off")
     hotspot_history_days: float = 84
-    hotspot_prior_windows: float = 4.0
+    hotspot_prior_windows: float = Field(
+        default=1.0,
+        description="how many windows of history the county prior is worth (villages differ widely: a weak "
+        "prior lets a village's own history decide)",
+    )
     hotspot_alpha: float = Field(default=1e-3, description="NB tail probability that fires (蓝)")
     hotspot_min_count: int = 5
     hotspot_small_count: int = Field(
@@ -33,7 +37,24 @@ class AnalysisParams(BaseModel):
     hotspot_small_alpha: float = Field(default=1e-5, description="alpha of the small-count tier (by type)")
     hotspot_min_history_days: float = 21
     hotspot_all_types: bool = Field(default=True, description="also test the village's total over all types")
-    hotspot_all_alpha: float = Field(default=1e-4, description="alpha of the all-types test (more cells mix)")
+    hotspot_all_alpha: float = Field(default=5e-5, description="alpha of the all-types test (more cells mix)")
+    hotspot_scan: bool = Field(
+        default=True,
+        description="also scan every window that starts at one of the cell's cases of the last window_days "
+        "(a burst over 4 days is sharper in a 4-day window than in a 7- or 3-day one)",
+    )
+    hotspot_scan_penalty: float = Field(
+        default=0.0,
+        description="the scan's smallest tail is multiplied by this (0: by the number of windows scanned, "
+        "Bonferroni), so scanning many windows does not raise more false alarms",
+    )
+    hotspot_scan_min_days: float = Field(default=1.0, description="a scanned window is at least this long")
+    hotspot_scan_max_count: int = Field(
+        default=100,
+        description="no scan in a cell with more matters than this in its window (a busy district: a burst "
+        "large enough to matter there shows in the fixed 3- and 7-day windows, and the scan's query grows "
+        "with the cell)",
+    )
     text_window_days: float = 30
     emerging_window_days: float = 14
     emerging_min_people: int = 4

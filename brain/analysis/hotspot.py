@@ -10,6 +10,10 @@ large ``h`` and does not alarm at its usual count; one that suddenly has five do
 earlier case (repeats, duplicates) are not counted again. The same test runs on the village's total over all
 types, so a burst split by the classifier across neighbouring types is still seen.
 
+The village's total is also tested in a temporal scan: every window that ends at the new case and starts at
+one of the village's cases of the last window (a burst over four days is sharper in a 4-day window than in
+the 7- or 3-day ones), its smallest tail multiplied by the number of windows scanned (:func:`scan_tail`).
+
 A village is named by its town too (two towns may each have a 新村). A case that names a town but no village
 (a hotline record often does) is tested in its town's cell instead, against the town's history and the
 county rate per town.
@@ -213,6 +217,80 @@ def cell_test(
     }
 
 
+def scan_tail(
+    times: list[datetime], at: datetime, shape: float, rate: float, params: AnalysisParams
+) -> tuple[float, int, float]:
+    """(penalised smallest tail, its count, its window days) over the windows that end at ``at`` and start at
+    one of the cell's cases (``times``: one per distinct matter, within the last ``hotspot_window_days``) —
+    the temporal scan statistic. ``shape`` / ``rate`` are the gamma posterior of the rate per
+    ``hotspot_window_days`` window; a window of ``w`` days has rate ``rate · window_days / w``. The smallest
+    tail is multiplied by ``hotspot_scan_penalty`` (0: by the number of windows scanned)."""
+    best, count, days, n = 1.0, 0, 0.0, 0
+    for j, t in enumerate(sorted(times, reverse=True)):  # the window from the j-th latest case up to ``at``
+        c = j + 1
+        if c < params.hotspot_min_count:
+            continue
+        w = max((at - t).total_seconds() / 86400, params.hotspot_scan_min_days)
+        n += 1
+        p = nb_tail(c, shape, rate * params.hotspot_window_days / w)
+        if p < best:
+            best, count, days = p, c, w
+    factor = params.hotspot_scan_penalty or max(n, 1)
+    return min(best * factor, 1.0), count, days
+
+
+def scan_test(
+    conn: sa.Connection, case: CaseRecord, params: AnalysisParams, *, data_start: datetime
+) -> dict[str, Any] | None:
+    """The scan over the village's last window, all types (see :func:`scan_tail`), against the same history
+    and county prior as the fixed window. (Scanning the type cells as well found nothing more on the tuning
+    streams: docs/analysis.md, fifth pass.)"""
+    at = case.received_at
+    w = timedelta(days=params.hotspot_window_days)
+    start = at - w
+    hist_start = max(data_start, start - timedelta(days=params.hotspot_history_days))
+    if (start - hist_start).days < params.hotspot_min_history_days:
+        return None
+    matter = sa.func.coalesce(features.c.matter, cases.c.id)
+    rows = conn.execute(  # one time per distinct matter: its first case in the window
+        sa.select(matter, sa.func.min(cases.c.received_at))
+        .select_from(cases.outerjoin(features, features.c.case_id == cases.c.id))
+        .where(*place_cond(case), cases.c.received_at > start, cases.c.received_at <= at)
+        .group_by(matter)
+    ).all()
+    if len(rows) < params.hotspot_min_count:
+        return None
+    e = (start - hist_start) / w
+    h = distinct_matters(conn, place_cond(case), hist_start, start)
+    m = prior_rate(conn, case, [], hist_start, start, e)
+    shape, rate = params.hotspot_prior_windows * m + h, params.hotspot_prior_windows + e
+    p, c, days = scan_tail([r[1] for r in rows], at, shape, rate, params)
+    alpha = params.hotspot_all_alpha
+    if p >= alpha:
+        return None
+    t0 = at - timedelta(days=days)
+    ids = list(
+        conn.execute(
+            sa.select(cases.c.id)
+            .where(*place_cond(case), cases.c.received_at >= t0, cases.c.received_at <= at)
+            .order_by(cases.c.received_at)
+        ).scalars()
+    )
+    return {
+        "type": "全部类型",
+        "window_days": round(days, 2),
+        "count": int(c),
+        "expected": round(shape / rate * days / params.hotspot_window_days, 3),
+        "history_count": int(h),
+        "history_windows": round(e, 2),
+        "prior_rate": round(m, 3),
+        "p_value": p,
+        "alpha": alpha,
+        "scan": True,
+        "case_ids": ids,
+    }
+
+
 def _explained(conn: sa.Connection, ids: list[str]) -> bool:
     """Most of the cells' cases already belong to a more specific alert (苗头, 群体, 重复)."""
     if not ids:
@@ -253,6 +331,10 @@ def detect_hotspot(
         for bt, d in windows
         if counts[(bt, d)] >= lowest
     ]
+    scanning = params.hotspot_scan and params.hotspot_all_types  # the village total: a burst intake split
+    n7 = counts.get((False, params.hotspot_window_days), 0)
+    if scanning and params.hotspot_min_count <= n7 <= params.hotspot_scan_max_count:
+        tests.append(scan_test(conn, case, params, data_start=data_start))
     fired = [t for t in tests if t]
     if not fired:
         return []
@@ -262,10 +344,16 @@ def detect_hotspot(
         return []
     level = level_for(best["p_value"], params.hotspot_alpha)
     days = best["window_days"]  # the window that gave the lowest tail (the short one for a sharp burst)
-    what = f"{case.town}{case.village} 近{days:g}日{best['type']} {best['count']} 件（本地历史预期 {best['expected']:.1f} 件）"
+    unit = params.hotspot_window_days if best.get("scan") else days  # the window the prior is counted per
+    shown = f"{days:g}" if float(days).is_integer() else f"{days:.1f}"
+    what = f"{case.town}{case.village} 近{shown}日{best['type']} {best['count']} 件（本地历史预期 {best['expected']:.1f} 件）"
+    scan = ""
+    if best.get("scan"):
+        factor = f"{params.hotspot_scan_penalty:g}" if params.hotspot_scan_penalty else "窗口数"
+        scan = f"（扫描近{params.hotspot_window_days:g}日内以各案为起点的窗口，最小尾概率已乘以{factor}）"
     rule = (
-        f"负二项（伽马-泊松）预测尾概率 P(X≥{best['count']}) = {best['p_value']:.2e} < α = {best['alpha']:g}；"
-        f"先验为全县同类每村每{days:g}日 {best['prior_rate']:.2f} 件，"
+        f"负二项（伽马-泊松）预测尾概率 P(X≥{best['count']}) = {best['p_value']:.2e} < α = {best['alpha']:g}{scan}；"
+        f"先验为全县同类每村每{unit:g}日 {best['prior_rate']:.2f} 件，"
         f"本村近{best['history_windows']:.1f}个周期历史 {best['history_count']} 件"
     )
     evidence = {"cells": [{k: v for k, v in t.items() if k != "case_ids"} for t in fired]}

@@ -46,6 +46,9 @@ cases = sa.Table(
     sa.Column("reopened_from", sa.String(64)),
     sa.Column("text_redacted", sa.Text, nullable=False, default=""),
     sa.Index("ix_cases_village_type_time", "village", "type", "received_at"),
+    # a village's history within its town (the hot-spot cell): without it PostgreSQL scanned the town's or
+    # the county's time range and filtered (1M cases: 60 ms per count, detection p50 175 ms → 26 ms)
+    sa.Index("ix_cases_place_time", "town", "village", "received_at"),
     sa.Index("ix_cases_town_time", "town", "received_at"),
     sa.Index("ix_cases_village_time", "village", "received_at"),
     sa.Index("ix_cases_county_time", "county", "received_at"),
@@ -159,6 +162,9 @@ class AnalysisStore:
         if own_cases:
             tables += [cases, case_persons]
         metadata.create_all(engine, tables=tables)
+        for table in tables:  # an index added since the store was created (create_all skips existing tables)
+            for index in table.indexes:
+                index.create(engine, checkfirst=True)
 
     # ------------------------------------------------------------------ case view
     def case(self, conn: sa.Connection, case_id: str) -> CaseRecord | None:

@@ -125,6 +125,7 @@ class Case(Base):
         Index("ix_cases_status_recv", "status", "received_at", "id"),
         Index("ix_cases_town_recv", "town", "received_at", "id"),
         Index("ix_cases_village_recv", "village", "received_at", "id"),
+        Index("ix_cases_place_recv", "town", "village", "received_at"),  # the hot-spot cell's history
         Index("ix_cases_type_recv", "type", "received_at", "id"),
         Index("ix_cases_risk_recv", "risk", "received_at", "id"),
         Index("ix_cases_recv", "received_at", "id"),
