@@ -21,6 +21,7 @@ county rate per town.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -156,6 +157,73 @@ def window_counts(
     return {w: int(c or 0) for w, c in zip(windows, row, strict=True)}
 
 
+@dataclass(frozen=True)
+class Posterior:
+    """The gamma posterior of a cell's rate per window: ``h`` matters in ``e`` windows of history, the county
+    prior ``m`` per window worth ``hotspot_prior_windows`` windows."""
+
+    start: datetime  # where the window (and so the history) ends
+    h: int
+    e: float
+    m: float
+    shape: float
+    rate: float
+
+
+Memo = dict[tuple[bool, float], "Posterior | None"]
+
+
+def posterior(
+    conn: sa.Connection,
+    case: CaseRecord,
+    params: AnalysisParams,
+    *,
+    by_type: bool,
+    data_start: datetime,
+    window_days: float,
+    memo: Memo,
+) -> Posterior | None:
+    """The cell's posterior for a window of ``window_days`` ending at the case, or None with less history
+    than ``hotspot_min_history_days``. Kept in ``memo`` per (by type?, window): the fixed 7-day test and the
+    scan of one case share the village's history count (the costly query on a busy village)."""
+    key = (by_type, window_days)
+    if key not in memo:
+        w = timedelta(days=window_days)
+        start = case.received_at - w
+        hist_start = max(data_start, start - timedelta(days=params.hotspot_history_days))
+        memo[key] = None
+        if (start - hist_start).days >= params.hotspot_min_history_days:
+            type_cond = [cases.c.type == case.type] if by_type else []
+            e = (start - hist_start) / w
+            h = distinct_matters(conn, [*place_cond(case), *type_cond], hist_start, start)
+            m = prior_rate(conn, case, type_cond, hist_start, start, e)
+            a0 = params.hotspot_prior_windows
+            memo[key] = Posterior(start, int(h), e, m, a0 * m + h, a0 + e)
+    return memo[key]
+
+
+def _cell_ids(conn: sa.Connection, case: CaseRecord, by_type: bool, after: Any) -> list[str]:
+    """The cell's cases from ``after`` (a condition on ``received_at``) up to the case, oldest first."""
+    type_cond = [cases.c.type == case.type] if by_type else []
+    return list(
+        conn.execute(
+            sa.select(cases.c.id)
+            .where(*place_cond(case), *type_cond, after, cases.c.received_at <= case.received_at)
+            .order_by(cases.c.received_at)
+        ).scalars()
+    )
+
+
+def _cell(case: CaseRecord, by_type: bool, post: Posterior, **figures: Any) -> dict[str, Any]:
+    return {
+        "type": case.type if by_type else "全部类型",
+        **figures,
+        "history_count": post.h,
+        "history_windows": round(post.e, 2),
+        "prior_rate": round(post.m, 3),
+    }
+
+
 def cell_test(
     conn: sa.Connection,
     case: CaseRecord,
@@ -165,55 +233,44 @@ def cell_test(
     data_start: datetime,
     count: int,
     window_days: float | None = None,
+    memo: Memo | None = None,
 ) -> dict[str, Any] | None:
     """The NB tail of one cell whose window count (``count``, distinct matters) is already known."""
-    at = case.received_at
-    w = timedelta(days=window_days or params.hotspot_window_days)
-    start = at - w
-    hist_start = max(data_start, start - timedelta(days=params.hotspot_history_days))
-    e = (start - hist_start) / w
-    if (start - hist_start).days < params.hotspot_min_history_days:
-        return None
-    type_cond = [cases.c.type == case.type] if by_type else []
+    days = window_days or params.hotspot_window_days
     c = count
     small = by_type and params.hotspot_small_count <= c < params.hotspot_min_count
     if c < params.hotspot_min_count and not small:
         return None
-    h = distinct_matters(conn, [*place_cond(case), *type_cond], hist_start, start)
-    m = prior_rate(conn, case, type_cond, hist_start, start, e)
-    a0 = params.hotspot_prior_windows
-    shape, rate = a0 * m + h, a0 + e
-    p = nb_tail(int(c), shape, rate)
+    post = posterior(
+        conn,
+        case,
+        params,
+        by_type=by_type,
+        data_start=data_start,
+        window_days=days,
+        memo={} if memo is None else memo,
+    )
+    if post is None:
+        return None
+    p = nb_tail(int(c), post.shape, post.rate)
     if not by_type:
         alpha = params.hotspot_all_alpha
     else:
         alpha = params.hotspot_small_alpha if small else params.hotspot_alpha
     if p >= alpha:
         return None
-    ids = list(
-        conn.execute(
-            sa.select(cases.c.id)
-            .select_from(cases.outerjoin(features, features.c.case_id == cases.c.id))
-            .where(
-                *place_cond(case),
-                cases.c.received_at > start,
-                cases.c.received_at <= at,
-                *type_cond,
-            )
-            .order_by(cases.c.received_at)
-        ).scalars()
-    )
     return {
-        "type": case.type if by_type else "全部类型",
-        "window_days": w.total_seconds() / 86400,
-        "count": int(c),  # distinct matters
-        "expected": round(shape / rate, 3),
-        "history_count": int(h),
-        "history_windows": round(e, 2),
-        "prior_rate": round(m, 3),
+        **_cell(
+            case,
+            by_type,
+            post,
+            window_days=days,
+            count=int(c),  # distinct matters
+            expected=round(post.shape / post.rate, 3),
+        ),
         "p_value": p,
         "alpha": alpha,
-        "case_ids": ids,
+        "case_ids": _cell_ids(conn, case, by_type, cases.c.received_at > post.start),
     }
 
 
@@ -240,54 +297,41 @@ def scan_tail(
 
 
 def scan_test(
-    conn: sa.Connection, case: CaseRecord, params: AnalysisParams, *, data_start: datetime
+    conn: sa.Connection, case: CaseRecord, params: AnalysisParams, *, data_start: datetime, memo: Memo
 ) -> dict[str, Any] | None:
     """The scan over the village's last window, all types (see :func:`scan_tail`), against the same history
-    and county prior as the fixed window. (Scanning the type cells as well found nothing more on the tuning
-    streams: docs/analysis.md, fifth pass.)"""
+    and county prior as the fixed window (shared through ``memo``). (Scanning the type cells as well found
+    nothing more on the tuning streams: docs/analysis.md, fifth pass.)"""
     at = case.received_at
-    w = timedelta(days=params.hotspot_window_days)
-    start = at - w
-    hist_start = max(data_start, start - timedelta(days=params.hotspot_history_days))
-    if (start - hist_start).days < params.hotspot_min_history_days:
+    window = params.hotspot_window_days
+    post = posterior(conn, case, params, by_type=False, data_start=data_start, window_days=window, memo=memo)
+    if post is None:
         return None
     matter = sa.func.coalesce(features.c.matter, cases.c.id)
     rows = conn.execute(  # one time per distinct matter: its first case in the window
         sa.select(matter, sa.func.min(cases.c.received_at))
         .select_from(cases.outerjoin(features, features.c.case_id == cases.c.id))
-        .where(*place_cond(case), cases.c.received_at > start, cases.c.received_at <= at)
+        .where(*place_cond(case), cases.c.received_at > post.start, cases.c.received_at <= at)
         .group_by(matter)
     ).all()
     if len(rows) < params.hotspot_min_count:
         return None
-    e = (start - hist_start) / w
-    h = distinct_matters(conn, place_cond(case), hist_start, start)
-    m = prior_rate(conn, case, [], hist_start, start, e)
-    shape, rate = params.hotspot_prior_windows * m + h, params.hotspot_prior_windows + e
-    p, c, days = scan_tail([r[1] for r in rows], at, shape, rate, params)
-    alpha = params.hotspot_all_alpha
-    if p >= alpha:
+    p, c, days = scan_tail([r[1] for r in rows], at, post.shape, post.rate, params)
+    if p >= params.hotspot_all_alpha:
         return None
-    t0 = at - timedelta(days=days)
-    ids = list(
-        conn.execute(
-            sa.select(cases.c.id)
-            .where(*place_cond(case), cases.c.received_at >= t0, cases.c.received_at <= at)
-            .order_by(cases.c.received_at)
-        ).scalars()
-    )
     return {
-        "type": "全部类型",
-        "window_days": round(days, 2),
-        "count": int(c),
-        "expected": round(shape / rate * days / params.hotspot_window_days, 3),
-        "history_count": int(h),
-        "history_windows": round(e, 2),
-        "prior_rate": round(m, 3),
+        **_cell(
+            case,
+            False,
+            post,
+            window_days=round(days, 2),
+            count=int(c),
+            expected=round(post.shape / post.rate * days / window, 3),
+        ),
         "p_value": p,
-        "alpha": alpha,
+        "alpha": params.hotspot_all_alpha,
         "scan": True,
-        "case_ids": ids,
+        "case_ids": _cell_ids(conn, case, False, cases.c.received_at >= at - timedelta(days=days)),
     }
 
 
@@ -326,15 +370,25 @@ def detect_hotspot(
         return []
     counts = window_counts(conn, case, windows)
     lowest = min(params.hotspot_min_count, params.hotspot_small_count)
+    memo: Memo = {}
     tests = [
-        cell_test(conn, case, params, by_type=bt, data_start=data_start, count=counts[(bt, d)], window_days=d)
+        cell_test(
+            conn,
+            case,
+            params,
+            by_type=bt,
+            data_start=data_start,
+            count=counts[(bt, d)],
+            window_days=d,
+            memo=memo,
+        )
         for bt, d in windows
         if counts[(bt, d)] >= lowest
     ]
     scanning = params.hotspot_scan and params.hotspot_all_types  # the village total: a burst intake split
     n7 = counts.get((False, params.hotspot_window_days), 0)
     if scanning and params.hotspot_min_count <= n7 <= params.hotspot_scan_max_count:
-        tests.append(scan_test(conn, case, params, data_start=data_start))
+        tests.append(scan_test(conn, case, params, data_start=data_start, memo=memo))
     fired = [t for t in tests if t]
     if not fired:
         return []

@@ -26,11 +26,10 @@ _PARTY_KEYS = {
     "phone": ("电话", "手机", "手机号", "手机号码", "联系电话", "联系方式", "tel", "mobile"),
     "id_number": ("身份证", "身份证号", "身份证号码", "证件号", "证件号码", "id_card", "idcard"),
 }
-_PLACE = (
-    re.compile(  # 县/市/区/旗, then 镇/乡/街道, then the village; a 社区 is no 区, 某市某区 is one county
-        r"^(?P<county>[^镇乡]+?(县|市|旗|(?<!社)区)([^镇乡]+?(?<!社)区)?)?"
-        r"(?P<town>[^村]+?(镇|乡|街道))?(?P<village>.*)$"
-    )
+# 县/市/区/旗, then 镇/乡/街道, then the village; a 社区 is no 区, 某市某区 is one county
+_PLACE = re.compile(
+    r"^(?P<county>[^镇乡]+?(县|市|旗|(?<!社)区)([^镇乡]+?(?<!社)区)?)?"
+    r"(?P<town>[^村]+?(镇|乡|街道))?(?P<village>.*)$"
 )
 
 

@@ -13,7 +13,7 @@ from brain.errors import ConfigError, InputError
 
 # How forms and exports write a place by its office rather than its name: 青石镇人民政府, 安平街道办事处,
 # 东门社区居委会, 北关村村民委员会. Each pattern maps the office back to the place it serves.
-_TOWN_OFFICE = re.compile(r"(人民政府|政府|办事处|街道办|党委|综治中心|综治办|司法所|派出所)$")
+_TOWN_OFFICE = re.compile(r"(人民政府|政府|办事处|党委|综治中心|综治办|司法所|派出所|(?<=街道)办)$")
 _VILLAGE_OFFICE = [
     (re.compile(r"(社区)?(居民委员会|居委会)$"), "社区"),
     (re.compile(r"村?(村民委员会|村委会)$"), "村"),
@@ -24,8 +24,6 @@ _VILLAGE_OFFICE = [
 def canonical_town(name: str) -> str:
     """安平街道办事处 → 安平街道, 青石镇人民政府 → 青石镇 (安平街道办 → 安平街道); other names unchanged."""
     s = name.strip()
-    if s.endswith("街道办"):
-        return s[: -len("办")]
     return _TOWN_OFFICE.sub("", s) or s
 
 

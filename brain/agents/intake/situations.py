@@ -100,9 +100,9 @@ STRONG: dict[str, tuple[str, ...]] = {
         + _HURT,
         r"在" + _UNIT + r"(上班|工作|务工|打工|干活)" + r"[\s\S]{0,200}" + _HURT,
     ),
+    "婚姻家庭纠纷": (_DOMESTIC,),  # the spouse beaten: 家暴, though a beating is 治安纠纷's own situation
+    "行政争议": (_AGENCY_ACT + r"[\s\S]{0,200}(撤销|复议|行政诉讼|不服|执法不公|处罚过重)",),  # contested
 }
-STRONG["婚姻家庭纠纷"] = (_DOMESTIC,)
-STRONG["行政争议"] = (_AGENCY_ACT + r"[\s\S]{0,200}(撤销|复议|行政诉讼|不服|执法不公|处罚过重)",)
 _COMPILED = {t: [re.compile(p) for p in ps] for t, ps in SITUATIONS.items()}
 _STRONG = {t: [re.compile(p) for p in ps] for t, ps in STRONG.items()}
 
