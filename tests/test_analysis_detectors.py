@@ -524,13 +524,13 @@ def test_collective_language_needs_a_group() -> None:
 
 
 def test_history_count_equals_the_plain_distinct_count(tmp_path: Path) -> None:
-    """The join-free history count (hotspot.distinct_matters) against count(DISTINCT coalesce(matter, id))
+    """The join-free history count (cells.distinct_matters) against count(DISTINCT coalesce(matter, id))
     over the join, on a store with duplicates, repeats and text clusters, for many places, types and ranges."""
     import random
 
     import sqlalchemy as sa
 
-    from brain.analysis.hotspot import _counted, distinct_matters
+    from brain.analysis.cells import _counted, distinct_matters
     from brain.analysis.store import cases
 
     svc = _svc(tmp_path)
@@ -574,7 +574,8 @@ def test_scan_tail_finds_a_four_day_burst_the_fixed_windows_blur() -> None:
     posterior's own uncertainty, 12 windows of history, dominates the tail). The same
     six cases spread over the week are not a burst."""
     from brain.analysis.alerting import AnalysisParams
-    from brain.analysis.hotspot import nb_tail, scan_tail
+    from brain.analysis.cells import nb_tail
+    from brain.analysis.hotspot import scan_tail
 
     params = AnalysisParams(hotspot_scan=True)
     at = T0 + timedelta(days=30)

@@ -13,7 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from brain.analysis.alerting import AnalysisParams
-from brain.analysis.hotspot import level_for, nb_tail
+from brain.analysis.cells import nb_tail
+from brain.analysis.hotspot import level_for
 from brain.analysis.models import HotspotCell, HotspotQuery, HotspotResult
 from brain.analysis.store import alerts, cases, features
 
