@@ -641,6 +641,57 @@ def test_a_burst_intake_split_over_types_is_seen_by_the_scan(tmp_path: Path, sca
     assert "扫描" in alert.rule and "窗口数" in alert.rule
 
 
+@pytest.mark.parametrize("group_alpha", [3e-5, 0.0])
+def test_a_burst_split_between_related_types_is_seen_by_their_group(
+    tmp_path: Path, group_alpha: float
+) -> None:
+    """A busy village (three cases a day, none about contracts or debts) gets three 合同纠纷 and three 债务纠纷
+    in three days — one matter that intake split between two related types. No type cell reaches the
+    small-count tier and the village's total stays within its usual spread; the group cell 经济往来类 fires
+    and names its types. With group cells off (``hotspot_group_alpha`` 0, the default) nothing fires."""
+    from brain.analysis.alerting import AnalysisParams
+
+    usual = ["邻里纠纷", "婚姻家庭纠纷", "劳动争议", "消费纠纷", "物业纠纷"]
+    svc = _svc(tmp_path)
+    svc.params = AnalysisParams(hotspot_group_alpha=group_alpha)  # off by default
+    svc.index.params = svc.params
+    pool = Path(__file__).resolve().parents[1] / "eval" / "datasets" / "analysis_texts.jsonl"
+    texts = iter(json.loads(line)["text"] for line in pool.open(encoding="utf-8"))  # distinct public texts
+    i = 0
+    for d in range(70):
+        for k in range(3):  # three a day in 东门社区
+            i += 1
+            at = T0 + timedelta(days=d, hours=2 + 7 * k)
+            svc.register(_case(i, at, "东门社区", usual[i % 5], next(texts)))
+        if d % 14 == 0:  # the county has a few contract cases elsewhere
+            i += 1
+            svc.register(_case(i, T0 + timedelta(days=d), "北关村", "合同纠纷", next(texts)))
+    burst = [
+        "装修队收了定金一直不开工，现在人也联系不上",
+        "借给同村人三万块钱，说好年底还，到现在一分没还",
+        "买的农机用了两天就坏，卖家不肯按合同换货",
+        "合伙开的小卖部散伙了，欠我的货款一直拖着",
+        "承包鱼塘的合同没到期，村里要提前收回",
+        "帮人担保贷款，他跑了，银行找我还钱",
+    ]
+    t = T0 + timedelta(days=70)
+    for k, text in enumerate(burst):
+        i += 1
+        typ = "合同纠纷" if k % 2 == 0 else "债务纠纷"
+        svc.register(_case(i, t + timedelta(hours=12 * k), "东门社区", typ, text))
+    found = _alerts(svc, "hotspot")
+    if group_alpha == 0:
+        assert found == []
+        return
+    (alert,) = found
+    assert alert.place.village == "东门社区" and "经济往来类" in alert.title and "合同纠纷" in alert.title
+    cells = alert.evidence["cells"]
+    assert [c["type"] for c in cells] == ["经济往来类（合同纠纷、债务纠纷、生产经营纠纷）"] * len(cells)
+    assert max(c["count"] for c in cells) == 6
+    assert min(c["p_value"] for c in cells) < svc.params.hotspot_group_alpha
+    assert all(c["alpha"] == svc.params.hotspot_group_alpha for c in cells)
+
+
 def test_an_index_added_later_is_created_on_an_existing_store(tmp_path: Path) -> None:
     """``create_all`` skips tables that exist: a store made before an index was added gets it on start."""
     import sqlalchemy as sa

@@ -16,6 +16,17 @@ from pydantic import BaseModel, Field
 from brain.analysis.models import KIND_LABELS, LEVEL_RANK, Alert, AlertChange, AlertLevel, Place
 from brain.analysis.store import AnalysisStore
 
+# Types intake most often confuses with each other (the largest out-of-fold confusions on the tune halves,
+# tools/intake_cv.py, docs/intake.md) that also share a kind of work: a burst of one matter that intake
+# splits between them is still one count in the group's cell (docs/analysis.md, sixth pass).
+HOTSPOT_GROUPS: dict[str, tuple[str, ...]] = {
+    "经济往来类": ("合同纠纷", "债务纠纷", "生产经营纠纷"),
+    "人身伤害类": ("损害赔偿纠纷", "治安纠纷", "交通事故纠纷", "医疗纠纷"),
+    "消费物业类": ("消费纠纷", "物业纠纷"),
+    "土地房屋类": ("房屋宅基地纠纷", "山林土地纠纷", "征地拆迁纠纷"),
+    "婚姻家庭类": ("婚姻家庭纠纷", "继承纠纷"),
+}
+
 
 class AnalysisParams(BaseModel):
     """Every threshold the detectors use. Defaults were tuned on the seed-A streams only
@@ -36,6 +47,15 @@ class AnalysisParams(BaseModel):
     )
     hotspot_small_alpha: float = Field(default=1e-5, description="alpha of the small-count tier (by type)")
     hotspot_min_history_days: float = 21
+    hotspot_groups: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in HOTSPOT_GROUPS.items()},
+        description="related types also counted together (a burst intake splits between 合同 and 债务)",
+    )
+    hotspot_group_alpha: float = Field(
+        default=0.0,
+        description="alpha of a group cell; 0 = no group cells (off: 3e-5 found one more planted hot spot on the "
+        "tuning streams, none on the held-out ones, and raised two false alarms there — docs/analysis.md)",
+    )
     hotspot_all_types: bool = Field(default=True, description="also test the village's total over all types")
     hotspot_all_alpha: float = Field(default=5e-5, description="alpha of the all-types test (more cells mix)")
     hotspot_scan: bool = Field(

@@ -1,6 +1,9 @@
-"""The statistics of one hot-spot cell (a village, or a town, × a type or all types): its place condition, its
-distinct-matter counts, the county prior, the gamma posterior of its rate and the negative-binomial tail.
-:mod:`brain.analysis.hotspot` runs the tests on them."""
+"""The statistics of one hot-spot cell (a village, or a town, × a type, a group of related types or all types):
+its place condition, its distinct-matter counts, the county prior, the gamma posterior of its rate and the
+negative-binomial tail. :mod:`brain.analysis.hotspot` runs the tests on them.
+
+A cell's types are a :data:`Cell`: a tuple of type names (one type, or a group such as 合同/债务/生产经营),
+or ``None`` for all types."""
 
 from __future__ import annotations
 
@@ -14,6 +17,15 @@ from scipy.stats import nbinom
 from brain.analysis.alerting import AnalysisParams
 from brain.analysis.models import CaseRecord
 from brain.analysis.store import cases, features
+
+Cell = tuple[str, ...] | None
+
+
+def type_cond(cell: Cell) -> list[Any]:
+    """The condition on ``cases.type`` of a cell (none for all types)."""
+    if cell is None:
+        return []
+    return [cases.c.type == cell[0]] if len(cell) == 1 else [cases.c.type.in_(cell)]
 
 
 def place_cond(case: CaseRecord) -> list[Any]:
@@ -63,17 +75,19 @@ _PRIOR: dict[tuple[str, str, str | None, str], float] = {}
 def prior_rate(
     conn: sa.Connection,
     case: CaseRecord,
-    type_cond: list[Any],
+    cell: Cell,
     hist_start: datetime,
     start: datetime,
     e: float,
 ) -> float:
-    """County-wide rate of the type per village and window over the history period. It moves slowly, so it
-    is counted once per county, type and day (a county-wide scan per case would grow with the ledger)."""
+    """County-wide rate of the cell's types per village and window over the history period (a group's rate is
+    the sum of its types'). It moves slowly, so it is counted once per county and day, all types in one
+    grouped scan (a county-wide scan per case would grow with the ledger)."""
     # villages are counted with their town (two towns may each have a 新村)
     unit = (cases.c.town + "|" + cases.c.village) if case.village else cases.c.town
     day = f"{start:%Y-%m-%d}|{'village' if case.village else 'town'}"
-    key = (str(conn.engine.url), case.county, case.type if type_cond else None, day)
+    base = (str(conn.engine.url), case.county)
+    key = (*base, None, day)  # the all-types entry: present once the day's scan ran
     if key not in _PRIOR:  # one grouped scan fills every type of the county and day (and the all-types key)
         hist_range = (cases.c.received_at >= hist_start, cases.c.received_at <= start)
         matter = sa.func.coalesce(features.c.matter, cases.c.id)
@@ -91,14 +105,15 @@ def prior_rate(
             _PRIOR.clear()
         days = max((start - hist_start).total_seconds() / 86400, 1e-9)
         per = max(villages, 1) * days  # per village and day
-        base = (str(conn.engine.url), case.county)
-        _PRIOR[(*base, None, day)] = county_all / per
+        _PRIOR[key] = county_all / per
         for typ, n in by_type:
             if typ is not None:
                 _PRIOR[(*base, typ, day)] = n / per
-        _PRIOR.setdefault(key, 0.0)  # a type the county had none of in the history
     window_days = (start - hist_start).total_seconds() / 86400 / max(e, 1e-9)
-    return _PRIOR[key] * window_days
+    if cell is None:
+        return _PRIOR[key] * window_days
+    # a type the county had none of in the history has rate 0
+    return sum(_PRIOR.get((*base, t, day), 0.0) for t in cell) * window_days
 
 
 def nb_tail(count: int, shape: float, rate: float) -> float:
@@ -114,6 +129,7 @@ class Posterior:
     prior ``m`` per window worth ``hotspot_prior_windows`` windows."""
 
     start: datetime  # where the window (and so the history) ends
+    cell: Cell
     h: int
     e: float
     m: float
@@ -121,7 +137,7 @@ class Posterior:
     rate: float
 
 
-Memo = dict[tuple[bool, float], "Posterior | None"]
+Memo = dict[tuple[Cell, float], "Posterior | None"]
 
 
 def posterior(
@@ -129,45 +145,50 @@ def posterior(
     case: CaseRecord,
     params: AnalysisParams,
     *,
-    by_type: bool,
+    cell: Cell,
     data_start: datetime,
     window_days: float,
     memo: Memo,
 ) -> Posterior | None:
     """The cell's posterior for a window of ``window_days`` ending at the case, or None with less history
-    than ``hotspot_min_history_days``. Kept in ``memo`` per (by type?, window): the fixed 7-day test and the
+    than ``hotspot_min_history_days``. Kept in ``memo`` per (cell, window): the fixed 7-day test and the
     scan of one case share the village's history count (the costly query on a busy village)."""
-    key = (by_type, window_days)
+    key = (cell, window_days)
     if key not in memo:
         w = timedelta(days=window_days)
         start = case.received_at - w
         hist_start = max(data_start, start - timedelta(days=params.hotspot_history_days))
         memo[key] = None
         if (start - hist_start).days >= params.hotspot_min_history_days:
-            type_cond = [cases.c.type == case.type] if by_type else []
             e = (start - hist_start) / w
-            h = distinct_matters(conn, [*place_cond(case), *type_cond], hist_start, start)
-            m = prior_rate(conn, case, type_cond, hist_start, start, e)
+            h = distinct_matters(conn, [*place_cond(case), *type_cond(cell)], hist_start, start)
+            m = prior_rate(conn, case, cell, hist_start, start, e)
             a0 = params.hotspot_prior_windows
-            memo[key] = Posterior(start, int(h), e, m, a0 * m + h, a0 + e)
+            memo[key] = Posterior(start, cell, int(h), e, m, a0 * m + h, a0 + e)
     return memo[key]
 
 
-def cell_ids(conn: sa.Connection, case: CaseRecord, by_type: bool, after: Any) -> list[str]:
+def cell_ids(conn: sa.Connection, case: CaseRecord, cell: Cell, after: Any) -> list[str]:
     """The cell's cases from ``after`` (a condition on ``received_at``) up to the case, oldest first."""
-    type_cond = [cases.c.type == case.type] if by_type else []
     return list(
         conn.execute(
             sa.select(cases.c.id)
-            .where(*place_cond(case), *type_cond, after, cases.c.received_at <= case.received_at)
+            .where(*place_cond(case), *type_cond(cell), after, cases.c.received_at <= case.received_at)
             .order_by(cases.c.received_at)
         ).scalars()
     )
 
 
-def cell_figures(case: CaseRecord, by_type: bool, post: Posterior, **figures: Any) -> dict[str, Any]:
+def cell_name(cell: Cell, group: str | None = None) -> str:
+    """How a cell is named to a reader: its type, its group with the types, or 全部类型."""
+    if cell is None:
+        return "全部类型"
+    return f"{group}（{'、'.join(cell)}）" if group and len(cell) > 1 else cell[0]
+
+
+def cell_figures(post: Posterior, name: str, **figures: Any) -> dict[str, Any]:
     return {
-        "type": case.type if by_type else "全部类型",
+        "type": name,
         **figures,
         "history_count": post.h,
         "history_windows": round(post.e, 2),

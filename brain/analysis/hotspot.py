@@ -8,7 +8,9 @@ the next window is NegBin(r = a0·m + h, p = (a0 + e) / (a0 + e + 1)), and the a
 ``P(X ≥ c) < alpha`` and ``c ≥ hotspot_min_count``. A village that always has many land disputes has a
 large ``h`` and does not alarm at its usual count; one that suddenly has five does. Cases linked to an
 earlier case (repeats, duplicates) are not counted again. The same test runs on the village's total over all
-types, so a burst split by the classifier across neighbouring types is still seen.
+types, so a burst split by the classifier across neighbouring types is still seen, and — when
+``hotspot_group_alpha`` is set (off by default) — on the type's group of related types (``hotspot_groups``:
+合同/债务/生产经营 …, the types intake most often confuses).
 
 The village's total is also tested in a temporal scan: every window that ends at the new case and starts at
 one of the village's cases of the last window (a burst over four days is sharper in a 4-day window than in
@@ -27,7 +29,17 @@ from typing import Any
 import sqlalchemy as sa
 
 from brain.analysis.alerting import AnalysisParams, title_for, upsert_alert
-from brain.analysis.cells import Memo, cell_figures, cell_ids, nb_tail, place_cond, posterior
+from brain.analysis.cells import (
+    Cell,
+    Memo,
+    cell_figures,
+    cell_ids,
+    cell_name,
+    nb_tail,
+    place_cond,
+    posterior,
+    type_cond,
+)
 from brain.analysis.models import AlertChange, AlertLevel, CaseRecord, Place
 from brain.analysis.store import AnalysisStore, alert_cases, alerts, cases, features
 
@@ -38,18 +50,26 @@ def level_for(p: float, alpha: float) -> AlertLevel:
     return "红" if p < alpha * 1e-3 else ("橙" if p < alpha * 3e-2 else "蓝")
 
 
+def group_of(case: CaseRecord, params: AnalysisParams) -> tuple[str, Cell] | None:
+    """The case's group of related types (its name and types), if its type is in one of several types."""
+    if not case.type or not params.hotspot_group_alpha:
+        return None
+    for name, members in params.hotspot_groups.items():
+        if case.type in members and len(members) > 1:
+            return name, tuple(members)
+    return None
+
+
 def window_counts(
-    conn: sa.Connection, case: CaseRecord, windows: list[tuple[bool, float]]
-) -> dict[tuple[bool, float], int]:
-    """Distinct matters in each (by type?, window days) cell ending at the case, in one query (one round
-    trip per case instead of one per cell: ``count(DISTINCT …) FILTER (WHERE …)`` on SQLite and PostgreSQL)."""
+    conn: sa.Connection, case: CaseRecord, windows: list[tuple[Cell, float]]
+) -> dict[tuple[Cell, float], int]:
+    """Distinct matters in each (cell, window days) ending at the case, in one query (one round trip per
+    case instead of one per cell: ``count(DISTINCT …) FILTER (WHERE …)`` on SQLite and PostgreSQL)."""
     at = case.received_at
     matter = sa.func.coalesce(features.c.matter, cases.c.id)
     cols = []
-    for by_type, days in windows:
-        cond = [cases.c.received_at > at - timedelta(days=days)]
-        if by_type:
-            cond.append(cases.c.type == case.type)
+    for cell, days in windows:
+        cond = [cases.c.received_at > at - timedelta(days=days), *type_cond(cell)]
         cols.append(sa.func.count(sa.distinct(matter)).filter(sa.and_(*cond)))
     widest = max(d for _, d in windows)
     row = conn.execute(
@@ -69,23 +89,28 @@ def cell_test(
     case: CaseRecord,
     params: AnalysisParams,
     *,
-    by_type: bool,
+    cell: Cell,
     data_start: datetime,
     count: int,
     window_days: float | None = None,
     memo: Memo | None = None,
+    group: str | None = None,
 ) -> dict[str, Any] | None:
-    """The NB tail of one cell whose window count (``count``, distinct matters) is already known."""
+    """The NB tail of one cell whose window count (``count``, distinct matters) is already known. Alpha by
+    the cell: one type ``hotspot_alpha`` (``hotspot_small_alpha`` for a small count), a group of types
+    ``hotspot_group_alpha``, all types ``hotspot_all_alpha`` (the more cells a count mixes, the more often
+    it is high by chance)."""
     days = window_days or params.hotspot_window_days
     c = count
-    small = by_type and params.hotspot_small_count <= c < params.hotspot_min_count
+    single = cell is not None and len(cell) == 1
+    small = single and params.hotspot_small_count <= c < params.hotspot_min_count
     if c < params.hotspot_min_count and not small:
         return None
     post = posterior(
         conn,
         case,
         params,
-        by_type=by_type,
+        cell=cell,
         data_start=data_start,
         window_days=days,
         memo={} if memo is None else memo,
@@ -93,24 +118,25 @@ def cell_test(
     if post is None:
         return None
     p = nb_tail(int(c), post.shape, post.rate)
-    if not by_type:
+    if cell is None:
         alpha = params.hotspot_all_alpha
+    elif not single:
+        alpha = params.hotspot_group_alpha
     else:
         alpha = params.hotspot_small_alpha if small else params.hotspot_alpha
     if p >= alpha:
         return None
     return {
         **cell_figures(
-            case,
-            by_type,
             post,
+            cell_name(cell, group),
             window_days=days,
             count=int(c),  # distinct matters
             expected=round(post.shape / post.rate, 3),
         ),
         "p_value": p,
         "alpha": alpha,
-        "case_ids": cell_ids(conn, case, by_type, cases.c.received_at > post.start),
+        "case_ids": cell_ids(conn, case, cell, cases.c.received_at > post.start),
     }
 
 
@@ -144,7 +170,7 @@ def scan_test(
     nothing more on the tuning streams: docs/analysis.md, fifth pass.)"""
     at = case.received_at
     window = params.hotspot_window_days
-    post = posterior(conn, case, params, by_type=False, data_start=data_start, window_days=window, memo=memo)
+    post = posterior(conn, case, params, cell=None, data_start=data_start, window_days=window, memo=memo)
     if post is None:
         return None
     matter = sa.func.coalesce(features.c.matter, cases.c.id)
@@ -161,9 +187,8 @@ def scan_test(
         return None
     return {
         **cell_figures(
-            case,
-            False,
             post,
+            cell_name(None),
             window_days=round(days, 2),
             count=int(c),
             expected=round(post.shape / post.rate * days / window, 3),
@@ -171,7 +196,7 @@ def scan_test(
         "p_value": p,
         "alpha": params.hotspot_all_alpha,
         "scan": True,
-        "case_ids": cell_ids(conn, case, False, cases.c.received_at >= at - timedelta(days=days)),
+        "case_ids": cell_ids(conn, case, None, cases.c.received_at >= at - timedelta(days=days)),
     }
 
 
@@ -198,14 +223,17 @@ def detect_hotspot(
 ) -> list[AlertChange]:
     if linked or not (case.village or case.town):
         return []
-    windows: list[tuple[bool, float]] = []
+    group = group_of(case, params)
+    windows: list[tuple[Cell, float]] = []
     for days in (params.hotspot_window_days, params.hotspot_short_window_days):
         if not days:  # the short window (a burst of a few days shows more sharply) may be off
             continue
         if case.type:
-            windows.append((True, days))
+            windows.append(((case.type,), days))
+        if group:
+            windows.append((group[1], days))
         if params.hotspot_all_types:
-            windows.append((False, days))
+            windows.append((None, days))
     if not windows:
         return []
     counts = window_counts(conn, case, windows)
@@ -216,17 +244,18 @@ def detect_hotspot(
             conn,
             case,
             params,
-            by_type=bt,
+            cell=cell,
             data_start=data_start,
-            count=counts[(bt, d)],
+            count=counts[(cell, d)],
             window_days=d,
             memo=memo,
+            group=group[0] if group else None,
         )
-        for bt, d in windows
-        if counts[(bt, d)] >= lowest
+        for cell, d in windows
+        if counts[(cell, d)] >= lowest
     ]
     scanning = params.hotspot_scan and params.hotspot_all_types  # the village total: a burst intake split
-    n7 = counts.get((False, params.hotspot_window_days), 0)
+    n7 = counts.get((None, params.hotspot_window_days), 0)
     if scanning and params.hotspot_min_count <= n7 <= params.hotspot_scan_max_count:
         tests.append(scan_test(conn, case, params, data_start=data_start, memo=memo))
     fired = [t for t in tests if t]
