@@ -142,6 +142,11 @@ def test_specific_type_wins_over_catch_all(brain: Brain, text: str, expected: st
         # an agency's decision contested: 行政争议; the decision alone (no objection) only within the first 3
         ("县市场监管局作出罚款五千元的决定，他认为处罚过重", ["生产经营纠纷", "消费纠纷", "合同纠纷", "行政争议"], "行政争议"),
         ("县市场监管局作出罚款五千元的决定", ["生产经营纠纷", "消费纠纷", "合同纠纷", "行政争议"], None),
+        # 工伤 stated plainly counts over any top type (ANY_TOP): a building site names houses
+        ("在安置小区工地绑钢筋时摔下骨折，要求建筑公司帮他申请工伤认定", ["房屋宅基地纠纷", "损害赔偿纠纷", "婚姻家庭纠纷", "劳动争议"], "劳动争议"),
+        # ... unless the top type states its own situation, or the contract is the matter (an employer's policy)
+        ("工伤后去卫生院治疗，医生误诊耽误了治疗", ["医疗纠纷", "劳动争议", "损害赔偿纠纷"], None),
+        ("公司为员工投保了雇主责任保险，工人认定工伤后保险公司拒绝理赔", ["合同纠纷", "劳动争议", "债务纠纷"], None),
     ],
 )  # fmt: skip
 def test_stated_override_ranks(text: str, ranked: list[str], want: str | None) -> None:
@@ -173,6 +178,9 @@ def test_an_only_sub_type_needs_its_own_terms(brain: Brain) -> None:
         ("投保车辆在国道上与货车相撞，保险公司拒赔", "合同纠纷", set()),  # an insurance contract stays one
         ("客车与货车相撞，乘客起诉客运公司", "合同纠纷", set()),  # so does a carriage contract
         ("轿车与电动车相撞，交警认定轿车全责，车主只肯赔一半", "合同纠纷", {"交通事故纠纷"}),
+        # naming the liability insurance the driver holds does not make a collision a contract case
+        ("货车投保了交强险和商业三者险，与三轮车相撞，交警认定货车负主要责任", "合同纠纷", {"交通事故纠纷"}),
+        ("保险公司赔付后向肇事司机追偿，两车相撞时司机无证驾驶", "合同纠纷", set()),  # the insurer recovering
         ("邻居翻建房屋时院墙越界，多占了我家宅基地", "邻里纠纷", {"房屋宅基地纠纷"}),
         ("邻居家的狗天天半夜叫，吵得睡不着", "邻里纠纷", set()),
         ("丈夫酒后对她拳打脚踢，邻居报了警", "治安纠纷", {"婚姻家庭纠纷"}),

@@ -33,7 +33,7 @@ from pathlib import Path
 from brain.agents.intake.classifier import KeywordClassifier, TfidfClassifier
 from brain.agents.intake.guard import strip_instructions, warning_for
 from brain.agents.intake.schema import ABSTAIN_LABEL, Candidate, Classification
-from brain.agents.intake.situations import OVERRIDES, stated_override
+from brain.agents.intake.situations import stated_override
 from brain.agents.intake.taxonomy import TaxonomyIndex
 
 SUBTYPE_MIN = 0.5  # a sub-type is named only when the sub-type model is this sure within the parent
@@ -144,7 +144,7 @@ class TypeDecider:
         """Step 3: the catch-all / relationship type yields to the runner-up the text names by its terms."""
         (label, p), (alt, q) = ranked[0], ranked[1]
         order = [label, *sorted((t for t in probs if t != label), key=lambda t: -probs[t])]
-        hit = stated_override(text, order, SITUATION_RANK) if label in OVERRIDES else None
+        hit = stated_override(text, order, SITUATION_RANK)  # None unless label may yield (OVERRIDES, ANY_TOP)
         if hit:
             spec, words, _rank = hit
             r = probs.get(spec, 0.0)

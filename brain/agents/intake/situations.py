@@ -83,10 +83,12 @@ OVERRIDES = {
 # ... but not where the contract itself is the matter: an insurer or insured suing over the policy (CJRC's
 # 保险合同 / 代位求偿 causes) or a carrier over the carriage stays 合同纠纷 though it recounts a collision; a
 # collision whose parties argue over the victim's losses, the insurer only paying within 交强险, is 交通事故纠纷.
+_CONTRACT_MATTER = re.compile(
+    r"投保(?![^。；！？]{0,8}(交强|三者|第三者))|保险金|代位|追偿|保险期间|保险期限|保险责任期间|保险合同|保单|被保险人|承保|保险费|运输合同|客运|托运|承运|租赁"
+)
 BLOCKED = {
-    ("合同纠纷", "交通事故纠纷"): re.compile(
-        r"投保|保险金|代位|保险合同|保单|被保险人|理赔|承保|保险费|运输合同|客运|托运|承运|租赁"
-    ),
+    ("合同纠纷", "交通事故纠纷"): _CONTRACT_MATTER,
+    ("合同纠纷", "劳动争议"): _CONTRACT_MATTER,  # an employer's liability policy that names a 工伤 decision
 }
 # Stated so plainly that the type counts at any rank: a work injury of an employee of a unit (工伤; an
 # injury while helping a private person build his house, 帮工/雇工受害, stays 损害赔偿纠纷).
@@ -103,6 +105,10 @@ STRONG: dict[str, tuple[str, ...]] = {
     "婚姻家庭纠纷": (_DOMESTIC,),  # the spouse beaten: 家暴, though a beating is 治安纠纷's own situation
     "行政争议": (_AGENCY_ACT + r"[\s\S]{0,200}(撤销|复议|行政诉讼|不服|执法不公|处罚过重)",),  # contested
 }
+# A work injury of a unit's employee is a labour matter whatever the model ranked first: a building site names
+# houses (房屋宅基地), a factory its products, a mine its land — STRONG statements of these types count over any
+# top type, not only over those in OVERRIDES (unless the top type states its own situation).
+ANY_TOP = ("劳动争议",)
 _COMPILED = {t: [re.compile(p) for p in ps] for t, ps in SITUATIONS.items()}
 _STRONG = {t: [re.compile(p) for p in ps] for t, ps in STRONG.items()}
 
@@ -126,9 +132,20 @@ def stated_override(text: str, ranked: list[str], within: int) -> tuple[str, str
     the first among ``ranked[1:within]`` whose situation the text states, or one at any rank whose situation
     is stated plainly (``STRONG``). None when ``ranked[0]`` states its own situation (a treatment gone wrong
     keeps 医疗纠纷) or nothing is stated."""
-    if not ranked or ranked[0] not in OVERRIDES:
+    if not ranked:
         return None
     top = ranked[0]
+    if not (top in _COMPILED and any(rx.search(text) for rx in _COMPILED[top])):
+        for rank, typ in enumerate(ranked[1:], start=1):  # ANY_TOP: a plain statement over any top type
+            if typ in ANY_TOP and typ not in OVERRIDES.get(top, ()):  # (those: below, with BLOCKED)
+                block = BLOCKED.get((top, typ))
+                if block and block.search(text):
+                    continue
+                strong = next((m for rx in _STRONG[typ] if (m := rx.search(text))), None)
+                if strong:
+                    return typ, strong.group(0)[:40], rank
+    if top not in OVERRIDES:
+        return None
     stated = situations(text, top)
     for rank, typ in enumerate(ranked[1:], start=1):  # a plain statement, at any rank: the husband who hit
         if typ in stated:  # his wife is 家暴 though a beating (治安纠纷's own situation) is stated too
