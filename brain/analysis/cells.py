@@ -129,7 +129,6 @@ class Posterior:
     prior ``m`` per window worth ``hotspot_prior_windows`` windows."""
 
     start: datetime  # where the window (and so the history) ends
-    cell: Cell
     h: int
     e: float
     m: float
@@ -164,7 +163,7 @@ def posterior(
             h = distinct_matters(conn, [*place_cond(case), *type_cond(cell)], hist_start, start)
             m = prior_rate(conn, case, cell, hist_start, start, e)
             a0 = params.hotspot_prior_windows
-            memo[key] = Posterior(start, cell, int(h), e, m, a0 * m + h, a0 + e)
+            memo[key] = Posterior(start, int(h), e, m, a0 * m + h, a0 + e)
     return memo[key]
 
 

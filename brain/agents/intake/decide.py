@@ -18,6 +18,8 @@ Steps, each leaving a reason a clerk can read:
    the taxonomy's terms while not naming the catch-all by its own, ranked second with at least half the
    catch-all's probability: an injury at work is 工伤 → 劳动争议, a child hurt at school 校园伤害, food that made
    someone sick 消费纠纷.
+   Any top type that does not state its own situation yields to 劳动争议 when a work injury is stated
+   plainly (``situations.ANY_TOP``: a fall on a housing estate's building site is no 房屋宅基地纠纷).
 4. Abstain (需人工研判) when the text is unlike anything trained on (its strongest class-specific evidence,
    ``Scores.strength``, below the 5th percentile of the calibration texts — a text about a sunny day in the
    park scores ~1, a wage complaint ~5), carries almost no known n-grams, or the top probability is below

@@ -8,7 +8,8 @@ injury on a building site, a defect in something bought, a collision, a treatmen
 hurt, a discharge, a fight — and are only consulted when the model's top type is one that may yield
 (``OVERRIDES``: the catch-alls, and a few types named for who the parties are or what the land is) and the
 specific type is among its first candidates (:mod:`brain.agents.intake.decide`, step 3), or at any rank for
-a plain statement (``STRONG``).
+a plain statement (``STRONG``). 劳动争议's plain statements (工伤; a unit's employee hurt at work) count over *any* top
+type that does not state its own situation (``ANY_TOP``): a building site names houses, a factory its goods.
 
 合同纠纷 yields to 消费纠纷 (a purchase gone wrong is consumer law) and to 交通事故纠纷 unless the contract is
 the matter (``BLOCKED``: a collision inside an insurance or transport contract dispute is still a contract
@@ -130,8 +131,8 @@ def situations(text: str, catch_all: str) -> dict[str, str]:
 def stated_override(text: str, ranked: list[str], within: int) -> tuple[str, str, int] | None:
     """(type, the words that state it, its rank) for the specific type the top-ranked ``ranked[0]`` yields to:
     the first among ``ranked[1:within]`` whose situation the text states, or one at any rank whose situation
-    is stated plainly (``STRONG``). None when ``ranked[0]`` states its own situation (a treatment gone wrong
-    keeps 医疗纠纷) or nothing is stated."""
+    is stated plainly (``STRONG``); for an ``ANY_TOP`` type, such a plain statement over any top type. None
+    when ``ranked[0]`` states its own situation (a treatment gone wrong keeps 医疗纠纷) or nothing is stated."""
     if not ranked:
         return None
     top = ranked[0]
