@@ -16,7 +16,7 @@ from scipy.stats import nbinom
 
 from brain.analysis.alerting import AnalysisParams
 from brain.analysis.models import CaseRecord
-from brain.analysis.store import cases, features
+from brain.analysis.store import cases, cases_with_features, features, matter_key
 
 Cell = tuple[str, ...] | None
 
@@ -37,12 +37,7 @@ def place_cond(case: CaseRecord) -> list[Any]:
 def _counted(*cond: Any) -> sa.Select[Any]:
     """Distinct matters: a repeat or duplicate counts with its first case, a text cluster or a counterparty
     group once."""
-    matter = sa.func.coalesce(features.c.matter, cases.c.id)
-    return (
-        sa.select(sa.func.count(sa.distinct(matter)))
-        .select_from(cases.outerjoin(features, features.c.case_id == cases.c.id))
-        .where(*cond)
-    )
+    return sa.select(sa.func.count(sa.distinct(matter_key))).select_from(cases_with_features).where(*cond)
 
 
 def distinct_matters(conn: sa.Connection, cond: list[Any], t0: datetime, t1: datetime) -> int:
@@ -90,10 +85,9 @@ def prior_rate(
     key = (*base, None, day)  # the all-types entry: present once the day's scan ran
     if key not in _PRIOR:  # one grouped scan fills every type of the county and day (and the all-types key)
         hist_range = (cases.c.received_at >= hist_start, cases.c.received_at <= start)
-        matter = sa.func.coalesce(features.c.matter, cases.c.id)
         by_type = conn.execute(
-            sa.select(cases.c.type, sa.func.count(sa.distinct(matter)))
-            .select_from(cases.outerjoin(features, features.c.case_id == cases.c.id))
+            sa.select(cases.c.type, sa.func.count(sa.distinct(matter_key)))
+            .select_from(cases_with_features)
             .where(cases.c.county == case.county, *hist_range)
             .group_by(cases.c.type)
         ).all()

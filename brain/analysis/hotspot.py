@@ -41,7 +41,7 @@ from brain.analysis.cells import (
     type_cond,
 )
 from brain.analysis.models import AlertChange, AlertLevel, CaseRecord, Place
-from brain.analysis.store import AnalysisStore, alert_cases, alerts, cases, features
+from brain.analysis.store import AnalysisStore, alert_cases, alerts, cases, cases_with_features, matter_key
 
 OTHER_KINDS = ("emerging", "collective", "repeat", "duplicate")
 
@@ -50,7 +50,7 @@ def level_for(p: float, alpha: float) -> AlertLevel:
     return "红" if p < alpha * 1e-3 else ("橙" if p < alpha * 3e-2 else "蓝")
 
 
-def group_of(case: CaseRecord, params: AnalysisParams) -> tuple[str, Cell] | None:
+def group_of(case: CaseRecord, params: AnalysisParams) -> tuple[str, tuple[str, ...]] | None:
     """The case's group of related types (its name and types), if its type is in one of several types."""
     if not case.type or not params.hotspot_group_alpha:
         return None
@@ -66,15 +66,14 @@ def window_counts(
     """Distinct matters in each (cell, window days) ending at the case, in one query (one round trip per
     case instead of one per cell: ``count(DISTINCT …) FILTER (WHERE …)`` on SQLite and PostgreSQL)."""
     at = case.received_at
-    matter = sa.func.coalesce(features.c.matter, cases.c.id)
     cols = []
     for cell, days in windows:
         cond = [cases.c.received_at > at - timedelta(days=days), *type_cond(cell)]
-        cols.append(sa.func.count(sa.distinct(matter)).filter(sa.and_(*cond)))
+        cols.append(sa.func.count(sa.distinct(matter_key)).filter(sa.and_(*cond)))
     widest = max(d for _, d in windows)
     row = conn.execute(
         sa.select(*cols)
-        .select_from(cases.outerjoin(features, features.c.case_id == cases.c.id))
+        .select_from(cases_with_features)
         .where(
             *place_cond(case),
             cases.c.received_at > at - timedelta(days=widest),
@@ -173,12 +172,11 @@ def scan_test(
     post = posterior(conn, case, params, cell=None, data_start=data_start, window_days=window, memo=memo)
     if post is None:
         return None
-    matter = sa.func.coalesce(features.c.matter, cases.c.id)
     rows = conn.execute(  # one time per distinct matter: its first case in the window
-        sa.select(matter, sa.func.min(cases.c.received_at))
-        .select_from(cases.outerjoin(features, features.c.case_id == cases.c.id))
+        sa.select(matter_key, sa.func.min(cases.c.received_at))
+        .select_from(cases_with_features)
         .where(*place_cond(case), cases.c.received_at > post.start, cases.c.received_at <= at)
-        .group_by(matter)
+        .group_by(matter_key)
     ).all()
     if len(rows) < params.hotspot_min_count:
         return None

@@ -16,7 +16,7 @@ from brain.analysis.alerting import AnalysisParams
 from brain.analysis.cells import nb_tail
 from brain.analysis.hotspot import level_for
 from brain.analysis.models import HotspotCell, HotspotQuery, HotspotResult
-from brain.analysis.store import alerts, cases, features
+from brain.analysis.store import alerts, cases, cases_with_features, matter_key
 
 # GROUP BY by position: an expression with a bound parameter (coalesce(type, '未分类')) is a different
 # expression to PostgreSQL in GROUP BY than in SELECT.
@@ -67,7 +67,6 @@ def figures(conn: sa.Connection, level: str, place: str, start: datetime, end: d
     prev = (place_cond(level, place), cases.c.received_at >= start - span, cases.c.received_at < start)
     unit = cases.c.village if level == "镇" else cases.c.town
     typ = sa.func.coalesce(cases.c.type, "未分类")
-    joined = cases.outerjoin(features, features.c.case_id == cases.c.id)
     out = {
         "total": run(conn, sa.select(sa.func.count()).select_from(cases).where(*where), p, scalar=True),
         "previous_total": run(
@@ -75,9 +74,7 @@ def figures(conn: sa.Connection, level: str, place: str, start: datetime, end: d
         ),
         "matters": run(
             conn,
-            sa.select(sa.func.count(sa.distinct(sa.func.coalesce(features.c.matter, cases.c.id))))
-            .select_from(joined)
-            .where(*where),
+            sa.select(sa.func.count(sa.distinct(matter_key))).select_from(cases_with_features).where(*where),
             p,
             scalar=True,
         ),

@@ -87,6 +87,12 @@ features = sa.Table(
         sqlite_where=sa.text("matter IS NOT NULL"),
     ),
 )
+# A case's *matter*: a repeat or duplicate counts with its first case, a text cluster or a counterparty group
+# once (``features.matter``; NULL = the case is its own matter). Counts of distinct matters select from
+# ``cases_with_features``.
+matter_key = sa.func.coalesce(features.c.matter, cases.c.id)
+cases_with_features = cases.outerjoin(features, features.c.case_id == cases.c.id)
+
 case_people = sa.Table(
     "analysis_case_people",
     metadata,

@@ -128,6 +128,12 @@ def situations(text: str, catch_all: str) -> dict[str, str]:
     return out
 
 
+def _strong(text: str, typ: str) -> str | None:
+    """The words (up to 40 characters) of the first plain statement (``STRONG``) of ``typ`` in the text."""
+    m = next((m for rx in _STRONG.get(typ, ()) if (m := rx.search(text))), None)
+    return m.group(0)[:40] if m else None
+
+
 def stated_override(text: str, ranked: list[str], within: int) -> tuple[str, str, int] | None:
     """(type, the words that state it, its rank) for the specific type the top-ranked ``ranked[0]`` yields to:
     the first among ``ranked[1:within]`` whose situation the text states, or one at any rank whose situation
@@ -136,24 +142,24 @@ def stated_override(text: str, ranked: list[str], within: int) -> tuple[str, str
     if not ranked:
         return None
     top = ranked[0]
-    if not (top in _COMPILED and any(rx.search(text) for rx in _COMPILED[top])):
+    own = any(rx.search(text) for rx in _COMPILED.get(top, ()))  # the top type states its own situation
+    if not own:
         for rank, typ in enumerate(ranked[1:], start=1):  # ANY_TOP: a plain statement over any top type
             if typ in ANY_TOP and typ not in OVERRIDES.get(top, ()):  # (those: below, with BLOCKED)
                 block = BLOCKED.get((top, typ))
                 if block and block.search(text):
                     continue
-                strong = next((m for rx in _STRONG[typ] if (m := rx.search(text))), None)
-                if strong:
-                    return typ, strong.group(0)[:40], rank
+                if strong := _strong(text, typ):
+                    return typ, strong, rank
     if top not in OVERRIDES:
         return None
     stated = situations(text, top)
-    for rank, typ in enumerate(ranked[1:], start=1):  # a plain statement, at any rank: the husband who hit
-        if typ in stated:  # his wife is 家暴 though a beating (治安纠纷's own situation) is stated too
-            strong = next((m for rx in _STRONG.get(typ, ()) if (m := rx.search(text))), None)
-            if strong:
-                return typ, strong.group(0)[:40], rank
-    if top in _COMPILED and any(rx.search(text) for rx in _COMPILED[top]):
+    # a plain statement, at any rank: the husband who hit his wife is 家暴 though a beating (治安纠纷's own
+    # situation) is stated too
+    for rank, typ in enumerate(ranked[1:], start=1):
+        if typ in stated and (strong := _strong(text, typ)):
+            return typ, strong, rank
+    if own:
         return None
     for rank, typ in enumerate(ranked[1:within], start=1):
         if typ in stated:
